@@ -1,0 +1,36 @@
+"""Tells waiting readers that the store changed: the wait API and live pages listen here."""
+
+from __future__ import annotations
+
+import asyncio
+
+from .messages import Stored
+
+
+class Notifier:
+    """A version number that increases on every commit, and a way to wait for it to move.
+
+    Lives on the event loop; the writer thread reaches it through `call_soon_threadsafe`.
+    """
+
+    def __init__(self) -> None:
+        self.version = 0
+        self._changed = asyncio.Event()
+        self.latest: list[Stored] = []
+
+    def publish(self, stored: list[Stored]) -> None:
+        self.version += 1
+        self.latest = stored
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait(self, version: int, timeout: float) -> bool:
+        """Wait until the version differs from `version`; False on timeout."""
+        if self.version != version:
+            return True
+        event = self._changed
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True

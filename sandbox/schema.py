@@ -1,0 +1,127 @@
+"""The database schema, as an append-only list of migrations.
+
+Never edit a migration that has shipped: add a new one at the end. Each runs once, in its own
+transaction, and is recorded in `_migrations`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+
+def _split(script: str) -> list[str]:
+    """Split a migration script into statements (triggers keep their inner semicolons)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    assert not current.strip(), f"incomplete statement in migration: {current!r}"
+    return statements
+
+
+# 0001: messages and what is derived from them.
+# The summary row is what listing and counting touch, so raw bytes live in message_data:
+# keeping them inline made listing 10x slower (research/perf-baselines.md). AUTOINCREMENT:
+# a seq is never reused, even after the newest message is deleted, so a wait cursor never
+# sees an old number come back.
+_0001_MESSAGES = """
+CREATE TABLE messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    mailbox TEXT NOT NULL DEFAULT 'default',
+    source TEXT NOT NULL DEFAULT 'smtp',
+    created TEXT NOT NULL,
+    created_ts REAL NOT NULL,
+    mail_from TEXT NOT NULL DEFAULT '',
+    rcpt_to TEXT NOT NULL DEFAULT '[]',
+    client_addr TEXT NOT NULL DEFAULT '',
+    helo TEXT NOT NULL DEFAULT '',
+    auth_user TEXT NOT NULL DEFAULT '',
+    tls INTEGER NOT NULL DEFAULT 0,
+    from_json TEXT,
+    to_json TEXT NOT NULL DEFAULT '[]',
+    cc_json TEXT NOT NULL DEFAULT '[]',
+    bcc_json TEXT NOT NULL DEFAULT '[]',
+    reply_to_json TEXT NOT NULL DEFAULT '[]',
+    subject TEXT NOT NULL DEFAULT '',
+    snippet TEXT NOT NULL DEFAULT '',
+    message_id TEXT NOT NULL DEFAULT '',
+    date TEXT,
+    size INTEGER NOT NULL,
+    attachments INTEGER NOT NULL DEFAULT 0,
+    read INTEGER NOT NULL DEFAULT 0,
+    sha256 TEXT NOT NULL DEFAULT '',
+    parse_error TEXT
+);
+CREATE UNIQUE INDEX messages_id ON messages(id);
+CREATE INDEX messages_mailbox_seq ON messages(mailbox, seq);
+CREATE INDEX messages_created_ts ON messages(created_ts);
+CREATE TABLE message_data (seq INTEGER PRIMARY KEY, raw BLOB NOT NULL);
+CREATE TABLE message_tags (
+    seq INTEGER NOT NULL,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (seq, tag)
+);
+CREATE INDEX message_tags_tag ON message_tags(tag COLLATE NOCASE);
+-- Trigram FTS gives substring search in 1-2 ms at 10k messages; the text is stored
+-- casefolded so matching is Unicode case-insensitive beyond what the tokenizer folds.
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    subject, from_, to_, cc, bcc, reply_to, message_id, body, tokenize='trigram'
+);
+-- Totals per mailbox, kept by triggers, so a listing never counts 100,000 rows.
+CREATE TABLE mailbox_stats (
+    mailbox TEXT PRIMARY KEY,
+    total INTEGER NOT NULL DEFAULT 0,
+    unread INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TRIGGER messages_stats_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO mailbox_stats(mailbox, total, unread) VALUES (new.mailbox, 1, 1 - new.read)
+    ON CONFLICT(mailbox) DO UPDATE SET total = total + 1, unread = unread + (1 - new.read);
+END;
+CREATE TRIGGER messages_stats_delete AFTER DELETE ON messages BEGIN
+    UPDATE mailbox_stats SET total = total - 1, unread = unread - (1 - old.read)
+    WHERE mailbox = old.mailbox;
+END;
+CREATE TRIGGER messages_stats_read AFTER UPDATE OF read ON messages
+WHEN old.read != new.read BEGIN
+    UPDATE mailbox_stats SET unread = unread + old.read - new.read WHERE mailbox = new.mailbox;
+END;
+"""
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_messages", _0001_MESSAGES),
+]
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply every migration not yet recorded; return the names applied.
+
+    `conn` must be in autocommit mode (isolation_level=None): each migration is one explicit
+    transaction, so a crash mid-migration leaves the previous schema intact.
+    """
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+    applied = []
+    for name, script in MIGRATIONS:
+        if name in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _split(script):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO _migrations(name, applied_at) VALUES (?, ?)",
+                (name, datetime.now(UTC).isoformat()),
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        applied.append(name)
+    return applied

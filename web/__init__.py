@@ -1,0 +1,1 @@
+"""The HTTP surface and composition root: settings, the app, the CLI, the JSON API."""

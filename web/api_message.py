@@ -1,0 +1,120 @@
+"""Routes over one message: summary, headers, raw source, parts, links, codes, rendered views."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from sandbox import mime, queries
+from sandbox.links import extract_codes, extract_links
+from sandbox.messages import MessageRecord
+from sandbox.summary import html_to_text
+
+from . import shapes
+from .params import str_param
+
+if TYPE_CHECKING:
+    from .app import Context
+
+# Captured HTML is hostile: served on its own with a CSP sandbox, never with our origin's rights.
+HTML_VIEW_CSP = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: cid:; font-src data:"
+)
+_SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def safe_filename(name: str, fallback: str) -> str:
+    cleaned = _SAFE_FILENAME.sub("_", name.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
+    return cleaned[:150] or fallback
+
+
+def routes(ctx: Context) -> list[Route]:
+    def record(request: Request) -> MessageRecord:
+        return queries.resolve(
+            ctx.db.reader, request.path_params["id"], str_param(request, "mailbox")
+        )
+
+    def raw_of(rec: MessageRecord) -> bytes:
+        return queries.raw(ctx.db.reader, rec.summary.seq)
+
+    async def get_message(request: Request) -> Response:
+        rec = record(request)
+        view = mime.view(raw_of(rec))
+        if not rec.summary.read:  # Mailpit marks a message read when it is opened
+            await ctx.db.set_read(True, [rec.summary.id], None, None)
+        return JSONResponse(shapes.message(rec, view))
+
+    async def get_headers(request: Request) -> Response:
+        view = mime.view(raw_of(record(request)))
+        return JSONResponse(shapes.headers(view))
+
+    async def get_raw(request: Request) -> Response:
+        rec = record(request)
+        headers = {"X-Content-Type-Options": "nosniff"}
+        if request.query_params.get("dl"):
+            headers["Content-Disposition"] = f'attachment; filename="{rec.summary.id}.eml"'
+        return Response(raw_of(rec), media_type="text/plain; charset=utf-8", headers=headers)
+
+    async def get_part(request: Request) -> Response:
+        rec = record(request)
+        info, data = mime.part(raw_of(rec), request.path_params["part"])
+        filename = safe_filename(info.filename, f"part-{info.part_id}")
+        return Response(
+            data,
+            media_type=info.content_type
+            if "/" in info.content_type
+            else "application/octet-stream",
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "sandbox; default-src 'none'",
+            },
+        )
+
+    async def get_links(request: Request) -> Response:
+        rec = record(request)
+        view = mime.view(raw_of(rec))
+        links = extract_links(view.text, view.html)
+        return JSONResponse({"ID": rec.summary.id, "links": [link.as_json() for link in links]})
+
+    async def get_codes(request: Request) -> Response:
+        rec = record(request)
+        view = mime.view(raw_of(rec))
+        body = view.text if view.text.strip() else html_to_text(view.html)
+        codes = extract_codes(rec.summary.subject, body)
+        return JSONResponse({"ID": rec.summary.id, "codes": [c.as_json() for c in codes]})
+
+    async def view_html(request: Request) -> Response:
+        view = mime.view(raw_of(record(request)))
+        return Response(
+            view.html,
+            media_type="text/html; charset=utf-8",
+            headers={
+                "Content-Security-Policy": HTML_VIEW_CSP,
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
+
+    async def view_text(request: Request) -> Response:
+        view = mime.view(raw_of(record(request)))
+        return Response(
+            view.text,
+            media_type="text/plain; charset=utf-8",
+            headers={"X-Content-Type-Options": "nosniff"},
+        )
+
+    return [
+        Route("/api/v1/message/{id}", get_message, methods=["GET"]),
+        Route("/api/v1/message/{id}/headers", get_headers, methods=["GET"]),
+        Route("/api/v1/message/{id}/raw", get_raw, methods=["GET"]),
+        Route("/api/v1/message/{id}/part/{part}", get_part, methods=["GET"]),
+        Route("/api/v1/message/{id}/links", get_links, methods=["GET"]),
+        Route("/api/v1/message/{id}/codes", get_codes, methods=["GET"]),
+        Route("/view/{id}.html", view_html, methods=["GET"]),
+        Route("/view/{id}.txt", view_text, methods=["GET"]),
+    ]

@@ -1,0 +1,134 @@
+"""The Starlette application and its lifespan: the store and the SMTP sink open and close here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from sandbox.credentials import load_credentials, server_tls_context
+from sandbox.messages import Stored
+from sandbox.notify import Notifier
+from sandbox.smtp import SinkHandler, SMTPConfig, is_loopback, listen, start_smtp
+from sandbox.store import Retention, Store
+
+from . import api_info, api_message, api_messages, api_tags, openapi
+from .errors import EXCEPTION_HANDLERS
+from .settings import Settings
+
+log = logging.getLogger("mailyard")
+
+PRUNE_EVERY = 60.0
+
+
+@dataclass
+class Context:
+    """What the routes need, handed to them when the app is built (no module-level state)."""
+
+    settings: Settings
+    started: float = field(default_factory=time.time)
+    store: Store | None = None
+    notifier: Notifier = field(default_factory=Notifier)
+    smtp: SinkHandler | None = None
+    smtp_port: int = 0
+    http_port: int = 0
+
+    @property
+    def db(self) -> Store:
+        assert self.store is not None, "the store is opened by the app's lifespan"
+        return self.store
+
+
+def smtp_config(settings: Settings) -> SMTPConfig:
+    tls = None
+    if settings.smtp_tls_cert or settings.smtp_tls_key:
+        tls = server_tls_context(settings.smtp_tls_cert or "", settings.smtp_tls_key or "")
+    credentials = load_credentials(settings.smtp_auth_file) if settings.smtp_auth_file else None
+    return SMTPConfig(
+        max_size=settings.smtp_max_size,
+        max_recipients=settings.smtp_max_recipients,
+        tls_context=tls,
+        implicit_tls=settings.smtp_tls_implicit and tls is not None,
+        require_tls=settings.smtp_require_tls,
+        credentials=credentials,
+        auth_required=settings.smtp_auth_required,
+        auth_require_tls=not is_loopback(settings.host),
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    smtp_socket: socket.socket | None = None,
+    http_port: int = 0,
+    on_ready: Callable[[Context], None] | None = None,
+) -> Starlette:
+    """Build the app. The SMTP sink serves `smtp_socket`, or a new one from the settings."""
+    context = Context(settings=settings, http_port=http_port)
+    config = smtp_config(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        notifier = context.notifier
+        store = Store(
+            settings.db,
+            synchronous=settings.db_sync,
+            retention=Retention(settings.max_messages, settings.max_age),
+            on_commit=lambda stored: _call_soon(loop, notifier.publish, stored),
+        )
+        store.open()
+        sock = smtp_socket or listen(settings.host, settings.smtp_port)
+        server, handler = await start_smtp(store, config, sock)
+        context.store, context.smtp = store, handler
+        context.smtp_port = int(sock.getsockname()[1])
+        pruner = asyncio.create_task(_prune_forever(store)) if settings.max_age else None
+        if on_ready is not None:
+            on_ready(context)
+        try:
+            yield
+        finally:
+            server.close()
+            if pruner is not None:
+                pruner.cancel()
+            store.close()
+            context.store = None
+
+    routes: list[BaseRoute] = [
+        *api_messages.routes(context),
+        *api_message.routes(context),
+        *api_tags.routes(context),
+        *api_info.routes(context),
+    ]
+    routes.append(openapi.route(routes))
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
+
+
+def _call_soon(
+    loop: asyncio.AbstractEventLoop, fn: Callable[[list[Stored]], None], stored: list[Stored]
+) -> None:
+    """Run `fn` on the loop from the writer thread; a loop already closed has no one to tell."""
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(fn, stored)
+
+
+async def _prune_forever(store: Store) -> None:
+    while True:
+        try:
+            removed = await store.prune_by_age()
+            if removed:
+                log.info(
+                    "retention: removed %d messages older than %ss",
+                    removed,
+                    store.retention.max_age,
+                )
+        except Exception:
+            log.exception("retention pruning failed")
+        await asyncio.sleep(PRUNE_EVERY)

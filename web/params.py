@@ -1,0 +1,82 @@
+"""Reading request input: query parameters and JSON bodies, each failure naming its field."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from .errors import RequestError
+
+MAX_JSON_BODY = 1024 * 1024
+
+
+def int_param(
+    request: Request, name: str, default: int, low: int = 0, high: int | None = None
+) -> int:
+    text = request.query_params.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise RequestError(400, f"{name} must be a whole number, not {text!r}", name) from None
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"{low} or more"
+        raise RequestError(400, f"{name} must be {bound}", name)
+    return value
+
+
+def float_param(request: Request, name: str, default: float, low: float, high: float) -> float:
+    text = request.query_params.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise RequestError(400, f"{name} must be a number of seconds, not {text!r}", name) from None
+    if not low <= value <= high:
+        raise RequestError(400, f"{name} must be between {low:g} and {high:g}", name)
+    return value
+
+
+def str_param(request: Request, name: str) -> str | None:
+    value = request.query_params.get(name)
+    return value if value else None
+
+
+async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
+    """The request's JSON object; at most 1 MiB, read in chunks so a huge body is refused early."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_JSON_BODY:
+        raise RequestError(413, f"the body is larger than {MAX_JSON_BODY} bytes", "body")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_JSON_BODY:
+            raise RequestError(413, f"the body is larger than {MAX_JSON_BODY} bytes", "body")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        if required:
+            raise RequestError(400, "a JSON body is required", "body")
+        return {}
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise RequestError(400, "the body is not valid JSON", "body") from None
+    if not isinstance(value, dict):
+        raise RequestError(400, "the body must be a JSON object", "body")
+    return value
+
+
+def str_list(body: dict[str, Any], name: str, *, required: bool = False) -> list[str] | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise RequestError(400, f"{name} is required", name)
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RequestError(400, f"{name} must be an array of strings", name)
+    return value

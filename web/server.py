@@ -1,0 +1,70 @@
+"""Running the service: bind both listeners, then serve the app on one asyncio loop with uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+
+import uvicorn
+
+from sandbox.smtp import listen
+
+from .app import Context, create_app
+from .settings import Settings
+
+
+class BindError(Exception):
+    """A listener could not be opened; the message says which and why."""
+
+
+def bind(kind: str, host: str, port: int, flag: str) -> socket.socket:
+    try:
+        return listen(host, port)
+    except OSError as exc:
+        hint = f" (use {flag} 0 for any free port)" if port else ""
+        raise BindError(f"cannot listen for {kind} on {host}:{port}: {exc.strerror}{hint}") from exc
+
+
+def announce(context: Context) -> None:
+    """The line a person (or a test harness) reads to know where we listen."""
+    host = context.settings.host
+    shown = f"[{host}]" if ":" in host else host
+    print(
+        f"mailyard ready: SMTP on {shown}:{context.smtp_port}, "
+        f"web and API on http://{shown}:{context.http_port}/ "
+        f"(database {context.settings.db})",
+        flush=True,
+    )
+
+
+def run(settings: Settings) -> None:
+    """Serve until Ctrl-C or SIGTERM; both listeners are bound first so errors come early."""
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # aiosmtpd logs every command at INFO (and a deprecation warning of its own on each AUTH):
+    # noise for a person and measurable CPU under load. Our handler logs what matters.
+    if settings.log_level != "debug":
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
+    smtp_sock = bind("SMTP", settings.host, settings.smtp_port, "--smtp-port")
+    try:
+        http_sock = bind("HTTP", settings.host, settings.http_port, "--http-port")
+    except BindError:
+        smtp_sock.close()
+        raise
+    app = create_app(
+        settings,
+        smtp_socket=smtp_sock,
+        http_port=int(http_sock.getsockname()[1]),
+        on_ready=announce,
+    )
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=5
+    )
+    server = uvicorn.Server(config)
+    server.run(sockets=[http_sock])
+    if not server.started:
+        raise SystemExit(1)
