@@ -16,7 +16,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 
 from .errors import NotFoundError
-from .summary import decode_words
+from .summary import decode_words, header_text
 
 MAX_DEPTH = 50
 MAX_PARTS = 1000
@@ -70,7 +70,7 @@ def decode_text(part: Message) -> str:
 
 
 def headers_of(msg: Message) -> list[tuple[str, str]]:
-    return [(name, decode_words(str(value))) for name, value in msg.items()]
+    return [(name, decode_words(header_text(value))) for name, value in msg.items()]
 
 
 def _walk(msg: Message) -> tuple[list[tuple[str, Message]], list[str]]:

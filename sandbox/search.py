@@ -29,6 +29,7 @@ TEXT_FIELDS = {
 }
 FLAG_FIELDS = {"is", "has"}
 OTHER_FIELDS = {"tag", "before", "after", "larger", "smaller", "mailbox"}
+KNOWN_FIELDS = set(TEXT_FIELDS) | FLAG_FIELDS | OTHER_FIELDS
 ALL_COLUMNS = ("subject", "from_", "to_", "cc", "bcc", "reply_to", "message_id", "body")
 
 _TOKEN_RE = re.compile(r'(-?)(?:([A-Za-z-]+):)?("(?:[^"]*)"?|\S+)')
@@ -56,6 +57,8 @@ def parse(query: str) -> list[Term]:
         if value.startswith('"'):
             value = value[1:-1] if len(value) > 1 and value.endswith('"') else value[1:]
         field = name.lower() if name else None
+        if field is None and value.endswith(":") and value[:-1].lower() in KNOWN_FIELDS:
+            raise QueryError(f"'{value}' needs a value, e.g. {value}something")
         if field is not None and field not in TEXT_FIELDS | dict.fromkeys(
             FLAG_FIELDS | OTHER_FIELDS
         ):

@@ -13,7 +13,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -72,12 +72,33 @@ def _unfold(value: str) -> str:
     return re.sub(r"\r?\n[ \t]*", " ", value).strip()
 
 
+def header_text(value: object) -> str:
+    """A compat32 header value as text.
+
+    Raw 8-bit headers (SMTPUTF8, RFC 6532, or just careless software) come back from compat32
+    as `Header` objects whose `str()` is replacement characters: decode their bytes as UTF-8,
+    or as Latin-1 when they are not UTF-8.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Header):
+        pieces = []
+        for chunk, _charset in decode_header(value):
+            if isinstance(chunk, bytes):
+                try:
+                    pieces.append(chunk.decode("utf-8"))
+                except UnicodeDecodeError:
+                    pieces.append(chunk.decode("latin-1"))
+            else:
+                pieces.append(chunk)
+        return "".join(pieces)
+    return str(value)
+
+
 def header_str(msg: Message, name: str) -> str:
-    """A header as text; non-ASCII bytes in a compat32 header come back as `Header` objects."""
+    """One header of `msg` as text ("" when absent)."""
     raw = msg.get(name)
-    if raw is None:
-        return ""
-    return raw if isinstance(raw, str) else str(raw)
+    return "" if raw is None else header_text(raw)
 
 
 def parse_addresses(value: str) -> tuple[Address, ...]:

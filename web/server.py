@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import sys
 
@@ -65,6 +66,19 @@ def run(settings: Settings) -> None:
         app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=5
     )
     server = uvicorn.Server(config)
-    server.run(sockets=[http_sock])
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again; a stop we
+    # asked for is a normal exit, so both end here as KeyboardInterrupt and exit 0.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.run(sockets=[http_sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if not server.started:
         raise SystemExit(1)
+    print("mailyard stopped", flush=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

@@ -50,6 +50,7 @@ def page(p: Page, tags: list[str]) -> dict[str, Any]:
         "messages_count": p.count,
         "messages_unread": p.count_unread,
         "start": p.start,
+        "count": len(p.messages),  # older Mailpit versions sent it; their clients still read it
         "tags": tags,
         "messages": [summary(m) for m in p.messages],
         "cursor": str(p.cursor),

@@ -1,0 +1,130 @@
+"""The `mailyard` command as a person meets it: help, flags, environment, and clean errors."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from conftest import start_server
+
+from sandbox.smtp import listen
+from web.cli import main, serve
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 20
+) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "web", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_every_serve_option_is_documented_with_its_environment_variable() -> None:
+    result = run_cli("serve", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    for param in serve.params:
+        if isinstance(param, click.Option) and param.name != "help":
+            assert param.opts[0] in text, param.opts[0]
+            assert f"MAILYARD_{param.name.upper()}" in text, param.name  # type: ignore[union-attr]
+
+
+def test_top_level_help_lists_commands() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0 and "serve" in result.stdout
+    for name in main.commands:  # type: ignore[attr-defined]
+        assert name in result.stdout
+
+
+def test_busy_port_is_a_one_line_error_without_traceback(tmp_path: Path) -> None:
+    busy = listen("127.0.0.1", 0)
+    port = busy.getsockname()[1]
+    try:
+        result = run_cli(
+            "serve", "--smtp-port", str(port), "--http-port", "0", "--db", str(tmp_path / "x.db")
+        )
+    finally:
+        busy.close()
+    assert result.returncode != 0
+    assert f"cannot listen for SMTP on 127.0.0.1:{port}" in result.stderr
+    assert "--smtp-port 0" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--max-age", "soon"], "not a duration"),
+        (["--smtp-max-size", "huge"], "not a size"),
+        (["--smtp-tls-cert", "c.pem"], "go together"),
+        (["--smtp-tls-implicit"], "needs --smtp-tls-cert"),
+        (["--smtp-auth-file", "/nonexistent/users"], "cannot read /nonexistent/users"),
+        (["--smtp-port", "70000"], "70000"),
+    ],
+)
+def test_bad_flags_are_explained_without_traceback(
+    tmp_path: Path, args: list[str], needle: str
+) -> None:
+    result = run_cli(
+        "serve", "--smtp-port", "0", "--http-port", "0", "--db", str(tmp_path / "x.db"), *args
+    )
+    assert result.returncode != 0
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_environment_variables_configure_serve(tmp_path: Path) -> None:
+    srv = start_server(
+        tmp_path, env={"MAILYARD_MAX_MESSAGES": "2", "MAILYARD_SMTP_MAX_RECIPIENTS": "1"}
+    )
+    try:
+        import smtplib
+
+        with smtplib.SMTP("127.0.0.1", srv.smtp_port) as smtp:
+            for i in range(3):
+                smtp.sendmail(
+                    "a@example.com", ["b@example.com"], f"Subject: env {i}\r\n\r\nx".encode()
+                )
+            smtp.mail("a@example.com")
+            assert smtp.rcpt("b@example.com")[0] == 250
+            assert smtp.rcpt("c@example.com")[0] == 452  # MAILYARD_SMTP_MAX_RECIPIENTS=1
+            smtp.rset()
+        with srv.api() as api:
+            body = api.get("/api/v1/messages").json()
+        assert [m["Subject"] for m in body["messages"]] == [
+            "env 2",
+            "env 1",
+        ]  # MAILYARD_MAX_MESSAGES=2
+    finally:
+        assert srv.stop() == 0
+
+
+def test_sigterm_shuts_down_cleanly(tmp_path: Path) -> None:
+    srv = start_server(tmp_path)
+    assert srv.stop(signal.SIGTERM) == 0
+    assert "mailyard stopped" in srv.output()
+    assert "Traceback" not in srv.output()
+
+
+def test_memory_database_leaves_nothing_behind(tmp_path: Path) -> None:
+    srv = start_server(tmp_path, db=Path(":memory:"))
+    try:
+        import smtplib
+
+        with smtplib.SMTP("127.0.0.1", srv.smtp_port) as smtp:
+            smtp.sendmail("a@example.com", ["b@example.com"], b"Subject: ephemeral\r\n\r\nx")
+        with srv.api() as api:
+            assert api.get("/api/v1/messages").json()["total"] == 1
+    finally:
+        assert srv.stop() == 0
+    assert not (tmp_path / ":memory:").exists()
