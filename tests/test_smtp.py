@@ -277,7 +277,7 @@ def test_deep_multipart_degrades_with_a_note(
     send_raw(server, HOSTILE["deep-multipart"], ["victim@example.com"], mailbox)
     (found,) = messages(api, mailbox)
     full = api.get(f"/api/v1/message/{found['ID']}").json()
-    assert any("nested" in note for note in full["Notes"])
+    assert any("nesting" in note for note in full["Notes"])
     assert "innermost" in full["Text"]
 
 

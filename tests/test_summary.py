@@ -51,7 +51,7 @@ def test_deep_nesting_falls_back_with_a_reason() -> None:
     )
     s = summarize(raw, [])
     assert s.subject == "deep"
-    assert s.parse_error is not None and "nested" in s.parse_error
+    assert s.parse_error is not None and "nesting" in s.parse_error
 
 
 def test_tags_from_header_and_plus_addressing_without_duplicates() -> None:
