@@ -53,14 +53,16 @@ def measure(proc: Proc, body: bytes, count: int, conns: int, reconnect: bool) ->
     }
 
 
-def verify_stored(proc: Proc, count: int) -> None:
+def verify_stored(proc: Proc, count: int) -> float:
+    """Check every message is stored and searchable; return messages per commit."""
     with httpx.Client(base_url=f"http://127.0.0.1:{proc.http_port}", timeout=30) as api:
         total = api.get("/api/v1/messages", params={"limit": 1}).json()["total"]
-        found = api.get("/api/v1/search", params={"query": "subject:your", "limit": 1}).json()[
-            "messages_count"
-        ]
+        query = {"query": "subject:your", "limit": 1}
+        found = api.get("/api/v1/search", params=query).json()["messages_count"]
+        commits = api.get("/api/v1/info").json()["RuntimeStats"]["StoreCommits"]
     if total != count or found != count:
         raise SystemExit(f"stored {total}, searchable {found}, sent {count}")
+    return count / max(1, commits)
 
 
 def main() -> None:
@@ -91,7 +93,7 @@ def main() -> None:
                     try:
                         result = measure(proc, bodies[kind], count, conns, reconnect)
                         if server == "mailyard":
-                            verify_stored(proc, count)
+                            result["per_commit"] = verify_stored(proc, count)
                     finally:
                         proc.stop()
                     results.setdefault((key, server), []).append(result)
@@ -99,7 +101,7 @@ def main() -> None:
     print()
     print(
         f"{'scenario':38} {'bare msg/s':>10} {'mailyard':>9} {'ratio':>6} "
-        f"{'CPU ms/msg':>11} {'ack p50/p99 ms':>15} {'peak RSS MB':>12}"
+        f"{'CPU ms/msg':>11} {'ack p50/p99 ms':>15} {'peak RSS MB':>12} {'msgs/commit':>11}"
     )
     for key in args.scenarios.split(","):
         bare, ours = results[(key, "bare")], results[(key, "mailyard")]
@@ -109,7 +111,7 @@ def main() -> None:
             f"{median([r['rate'] for r in ours]):9.0f} {ratio:6.2f} "
             f"{median([r['cpu_ms'] for r in ours]):5.2f}/{median([r['cpu_ms'] for r in bare]):5.2f} "
             f"{median([r['p50_ms'] for r in ours]):7.2f}/{median([r['p99_ms'] for r in ours]):6.2f} "
-            f"{max(r['rss_mb'] for r in ours):12.1f}"
+            f"{max(r['rss_mb'] for r in ours):12.1f} {median([r['per_commit'] for r in ours]):11.1f}"
         )
     print("CPU ms/msg is mailyard/bare; ack latency is from the end of DATA to the 250.")
     if args.json:

@@ -15,8 +15,13 @@ _ALPHABET = string.ascii_letters + string.digits
 
 
 def new_id() -> str:
-    """A 22-character random ID, the shape of Mailpit's."""
-    return "".join(secrets.choice(_ALPHABET) for _ in range(22))
+    """A 22-character random ID (128 bits, base62), the shape of Mailpit's."""
+    number = int.from_bytes(secrets.token_bytes(16), "big")
+    digits = []
+    for _ in range(22):
+        number, digit = divmod(number, 62)
+        digits.append(_ALPHABET[digit])
+    return "".join(digits)
 
 
 def utc_now() -> tuple[str, float]:

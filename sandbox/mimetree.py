@@ -13,6 +13,7 @@ import binascii
 import re
 from dataclasses import dataclass, field
 from email.utils import collapse_rfc2231_value, decode_params
+from functools import cached_property
 
 MAX_DEPTH = 50
 MAX_PARTS = 1000
@@ -50,13 +51,15 @@ def split_headers(raw: bytes) -> tuple[list[tuple[str, str]], int]:
     return headers, body_at
 
 
+_PARAM = re.compile(r'([^;=\s]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+
+
 def _params(value: str) -> tuple[str, dict[str, str]]:
     """`text/plain; charset="utf-8"` -> ("text/plain", {"charset": "utf-8"}); RFC 2231 decoded."""
     main, _, rest = value.partition(";")
-    raw_params = []
-    for item in re.findall(r'([^;=\s]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)', rest):
-        name, val = item[0].strip().lower(), item[1].strip()
-        raw_params.append((name, val))
+    raw_params = [(name.strip().lower(), val.strip()) for name, val in _PARAM.findall(rest)]
+    if not any("*" in name for name, _ in raw_params):
+        return main.strip().lower(), {name: val.strip('"') for name, val in raw_params}
     params = {}
     try:
         for name, val in decode_params([("", ""), *raw_params])[1:]:
@@ -77,21 +80,38 @@ class Node:
     body: bytes
     children: list[Node] = field(default_factory=list)
 
+    @cached_property
+    def _by_name(self) -> dict[str, str]:
+        first: dict[str, str] = {}
+        for name, value in self.headers:
+            first.setdefault(name.lower(), value)
+        return first
+
     def header(self, name: str) -> str:
-        lowered = name.lower()
-        return next((v for k, v in self.headers if k.lower() == lowered), "")
+        """The first header of that name, "" when absent."""
+        return self._by_name.get(name.lower(), "")
+
+    @cached_property
+    def _content_type(self) -> tuple[str, dict[str, str]]:
+        return _params(self.header("Content-Type"))
+
+    @cached_property
+    def _disposition(self) -> tuple[str, dict[str, str]]:
+        return _params(self.header("Content-Disposition"))
 
     @property
     def content_type(self) -> str:
-        ctype = _params(self.header("Content-Type"))[0]
+        ctype = self._content_type[0]
         return ctype if "/" in ctype else "text/plain"
 
     def param(self, header: str, name: str) -> str:
-        return _params(self.header(header))[1].get(name, "")
+        disposition = header.lower() == "content-disposition"
+        source = self._disposition if disposition else self._content_type
+        return source[1].get(name, "")
 
     @property
     def disposition(self) -> str:
-        return _params(self.header("Content-Disposition"))[0]
+        return self._disposition[0]
 
     @property
     def filename(self) -> str:
@@ -183,7 +203,7 @@ def parse(raw: bytes) -> tuple[Node, list[str]]:
     count = 0
     while stack:
         node, depth = stack.pop()
-        ctype, params = _params(node.header("Content-Type"))
+        ctype, params = node._content_type
         if not ctype.startswith("multipart/") or not params.get("boundary"):
             continue
         if depth >= MAX_DEPTH:

@@ -4,7 +4,8 @@
     has:attachment tag:signup before:2026-01-31 after:"2026-01-01 10:00" larger:10k
 
 Free words and quoted phrases match anywhere (subject, addresses, body) as substrings; field
-terms match their field; a leading `-` negates any term. Matching is Unicode case-insensitive.
+terms match their field; a leading `-` negates any term. Matching is Unicode case-insensitive:
+the indexed text and the needle are both casefolded, and LIKE runs on the trigram index.
 """
 
 from __future__ import annotations
@@ -120,18 +121,16 @@ def _term(term: Term, zone: ZoneInfo) -> tuple[str, list[object]]:
 
 
 def _text(columns: tuple[str, ...], value: str) -> tuple[str, list[object]]:
+    """Substring match in any of `columns`: one indexed LIKE per column (trigrams, >= 3 chars)."""
     needle = value.casefold()
-    if len(needle) >= 3:
-        phrase = '"' + needle.replace('"', '""') + '"'
-        scope = "{" + " ".join(columns) + "} : " if columns != ALL_COLUMNS else ""
-        return (
-            "m.seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)",
-            [scope + phrase],
-        )
-    # Trigrams cannot match fewer than three characters: scan with LIKE instead.
-    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    likes = " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in columns)
-    return f"m.seq IN (SELECT rowid FROM messages_fts WHERE {likes})", [pattern] * len(columns)
+    if "%" in needle or "_" in needle or "\\" in needle:
+        # LIKE with ESCAPE cannot use the trigram index; instr() is exact and scans.
+        tests = " OR ".join(f"instr({c}, ?) > 0" for c in columns)
+        return f"m.seq IN (SELECT rowid FROM messages_fts WHERE {tests})", [needle] * len(columns)
+    pattern = f"%{needle}%"
+    select = "SELECT rowid FROM messages_fts WHERE {} LIKE ?"
+    selects = " UNION ALL ".join(select.format(c) for c in columns)
+    return f"m.seq IN ({selects})", [pattern] * len(columns)
 
 
 def _zone(tz: str | None) -> ZoneInfo:

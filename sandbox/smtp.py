@@ -12,6 +12,7 @@ import asyncio
 import hmac
 import ipaddress
 import logging
+import re
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -65,6 +66,7 @@ class SinkHandler:
         self.store = store
         self.config = config
         self.accepted = 0
+        self.accepted_bytes = 0
         self.rejected = 0
 
     async def handle_RCPT(
@@ -108,7 +110,13 @@ class SinkHandler:
             log.exception("could not store a message")
             return "451 4.3.0 Temporary failure storing the message, try again"
         self.accepted += 1
+        self.accepted_bytes += len(raw)
         return f"250 2.0.0 Ok: queued as {stored.id}"
+
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_PLAIN_PATH = re.compile(rf"^<({_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*)>(.*)$", re.DOTALL)
 
 
 def _auth_user(session: Session) -> str:
@@ -155,6 +163,16 @@ class SinkSMTP(SMTP):
     # The stream limit only bounds how much one read buffers; command lines keep their own
     # 512-byte limit (command_size_limit).
     line_length_limit = 64 * 1024
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        # aiosmtpd builds a typing.Protocol class on every call and runs the full RFC 5322
+        # parser: ~15% of the CPU per message under load. The plain `<dot-atom@domain>` form
+        # is read here; anything else goes to aiosmtpd's parser (a test holds them equal).
+        match = _PLAIN_PATH.match(arg)
+        if match is not None and "(" not in match.group(2):  # a comment needs the full parser
+            return match.group(1), match.group(2).lstrip(" \t")
+        result: tuple[str | None, str | None] = super()._getaddr(arg)
+        return result
 
     async def smtp_DATA(self, arg: str) -> None:
         if await self.check_helo_needed():

@@ -1,7 +1,7 @@
 """The message store: one SQLite file in WAL mode, raw bytes as the truth, summaries beside them.
 
-Writes go through the single group-committing `Writer`; reads use their own connection on the
-caller's thread (WAL lets them run while the writer commits).
+Writes go through the single group-committing `Writer` on the event loop; reads use their own
+connection (WAL lets them run beside the writer); a checkpointer thread folds the WAL back.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .errors import StoreError
 from .messages import Envelope, Stored, addresses_json, new_id, utc_now
 from .schema import migrate
 from .summary import Summary, summarize
-from .writer import Writer
+from .writer import Checkpointer, Writer
 
 log = logging.getLogger("mailyard.store")
 
@@ -60,6 +60,7 @@ class Store:
         self.path = path
         self._reader: sqlite3.Connection | None = None
         self.writer = Writer(self._connect_writer, self._after_commit)
+        self._checkpointer = Checkpointer(self._connect)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -72,6 +73,7 @@ class Store:
         else:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.writer.start()
+        self._checkpointer.start()
         self._reader = self._connect(query_only=True)
         check = self._reader.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
@@ -79,6 +81,7 @@ class Store:
 
     def close(self) -> None:
         self.writer.stop()
+        self._checkpointer.stop()
         if self._reader is not None:
             self._reader.close()
             self._reader = None
@@ -107,6 +110,8 @@ class Store:
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             log.warning("WAL mode is not available for %s (journal mode %s)", self.path, mode)
+        # Checkpoints (and their fsyncs) run on the checkpointer's thread, not in a commit.
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
         if self._max_pages:
             conn.execute(f"PRAGMA max_page_count = {int(self._max_pages)}")
         migrate(conn)
@@ -170,9 +175,16 @@ class Store:
         )
         seq = int(cursor.lastrowid or 0)
         conn.execute("INSERT INTO message_data (seq, raw) VALUES (?, ?)", (seq, raw))
-        conn.executemany(
-            "INSERT OR IGNORE INTO message_tags (seq, tag) VALUES (?, ?)",
-            [(seq, tag) for tag in summary.tags],
+        if summary.tags:
+            conn.executemany(
+                "INSERT OR IGNORE INTO message_tags (seq, tag) VALUES (?, ?)",
+                [(seq, tag) for tag in summary.tags],
+            )
+        # Not a trigger: see migration 0001 for why.
+        conn.execute(
+            "INSERT INTO mailbox_stats (mailbox, total, unread) VALUES (?, 1, 1) "
+            "ON CONFLICT (mailbox) DO UPDATE SET total = total + 1, unread = unread + 1",
+            (envelope.mailbox,),
         )
         conn.execute(
             "INSERT INTO messages_fts (rowid, subject, from_, to_, cc, bcc, reply_to, "

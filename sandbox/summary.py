@@ -70,13 +70,39 @@ def _unfold(value: str) -> str:
     return re.sub(r"\r?\n[ \t]*", " ", value).strip()
 
 
+_SIMPLE_ADDRESS = re.compile(r"^\s*(?:([^<>,]*?)\s*<([^<>\s,]+)>|([^<>\s,]+))\s*$")
+_COMPLEX = re.compile(r'["()\\:;]')
+
+
+def _simple_addresses(value: str) -> list[tuple[str, str]] | None:
+    """`Name <a@x>, b@y` without quotes, comments or groups: the common case, parsed by a regex.
+
+    None when the value needs the full RFC 5322 parser.
+    """
+    if _COMPLEX.search(value):
+        return None
+    pairs = []
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        match = _SIMPLE_ADDRESS.match(item)
+        if match is None:
+            return None
+        name, angle, bare = match.groups()
+        pairs.append((name or "", angle or bare))
+    return pairs
+
+
 def parse_addresses(value: str) -> tuple[Address, ...]:
     """Parse an address header, capped so pathological headers stay cheap."""
     if not value:
         return ()
     value = value[:MAX_ADDRESS_HEADER]
+    pairs = _simple_addresses(value)
+    if pairs is None:
+        pairs = getaddresses([value])
     out = []
-    for name, addr in getaddresses([value]):
+    for name, addr in pairs:
         if not name and not addr:
             continue
         out.append(Address(decode_words(name), addr))

@@ -383,3 +383,36 @@ def test_starttls_injection_is_not_executed(
         tls.close()
     finally:
         assert srv.stop() == 0
+
+
+@pytest.mark.parametrize(
+    "arg",
+    [
+        "<a@example.com>",
+        "<a@example.com> SIZE=100 BODY=8BITMIME",
+        "<first.last+tag@sub.example.co.uk>",
+        "<o'brien@example.com>",
+        "<a..b@example.com>",
+        "<.a@example.com>",
+        "<a@-example.com>",
+        "<>",
+        "<a@[127.0.0.1]>",
+        '<"quoted name"@example.com>',
+        "<josé@bücher.example>",
+        "a@example.com",
+        "<a@example.com",
+        "<@relay.example:a@example.com>",
+        " <a@example.com>",
+        "<a b@example.com>",
+        "<a@example.com> (comment) SIZE=1",
+        "<a@example.com>\tSIZE=1",
+    ],
+)
+def test_fast_address_parsing_agrees_with_aiosmtpd(arg: str) -> None:
+    from aiosmtpd.smtp import SMTP
+
+    from sandbox.smtp import SinkSMTP
+
+    ours = SinkSMTP.__new__(SinkSMTP)
+    stock = SMTP.__new__(SMTP)
+    assert ours._getaddr(arg) == stock._getaddr(arg)

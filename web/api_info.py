@@ -60,9 +60,11 @@ def routes(ctx: Context) -> list[Route]:
                     "Memory": _rss_bytes(),
                     "MessagesDeleted": 0,
                     "SMTPAccepted": smtp.accepted if smtp else 0,
-                    "SMTPAcceptedSize": 0,
+                    "SMTPAcceptedSize": smtp.accepted_bytes if smtp else 0,
                     "SMTPRejected": smtp.rejected if smtp else 0,
                     "SMTPIgnored": 0,
+                    # mailyard: transactions committed; messages per commit shows group commit
+                    "StoreCommits": store.writer.commits,
                 },
                 "SMTP": {"Port": ctx.smtp_port},
                 "Mailboxes": {

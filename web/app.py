@@ -14,7 +14,6 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from sandbox.credentials import load_credentials, server_tls_context
-from sandbox.messages import Stored
 from sandbox.notify import Notifier
 from sandbox.smtp import SinkHandler, SMTPConfig, is_loopback, listen, start_smtp
 from sandbox.store import Retention, Store
@@ -76,13 +75,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        loop = asyncio.get_running_loop()
-        notifier = context.notifier
         store = Store(
             settings.db,
             synchronous=settings.db_sync,
             retention=Retention(settings.max_messages, settings.max_age),
-            on_commit=lambda stored: _call_soon(loop, notifier.publish, stored),
+            on_commit=context.notifier.publish,
         )
         store.open()
         sock = smtp_socket or listen(settings.host, settings.smtp_port)
@@ -109,14 +106,6 @@ def create_app(
     ]
     routes.append(openapi.route(routes))
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
-
-
-def _call_soon(
-    loop: asyncio.AbstractEventLoop, fn: Callable[[list[Stored]], None], stored: list[Stored]
-) -> None:
-    """Run `fn` on the loop from the writer thread; a loop already closed has no one to tell."""
-    with contextlib.suppress(RuntimeError):
-        loop.call_soon_threadsafe(fn, stored)
 
 
 async def _prune_forever(store: Store) -> None:
