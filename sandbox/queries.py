@@ -57,6 +57,31 @@ def _scope(
     return f"m.mailbox = ? AND ({where})", (mailbox, *params)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """FROM, WHERE and the ordering column of a query over messages, with its parameters."""
+
+    source: str
+    where: str
+    params: tuple[object, ...]
+    order: str
+
+
+def _plan(query: str | None, mailbox: str | None, tz: str | None) -> _Plan:
+    """With text terms the full-text index drives: it yields rowids newest first and stops at
+    the page, where `seq IN (matches)` would first collect every match."""
+    compiled = compile_query(query or "", tz)
+    where, params = _scope(mailbox, compiled.where, compiled.params)
+    if compiled.match is None:
+        return _Plan("messages m", where, params, "m.seq")
+    return _Plan(
+        "messages_fts f JOIN messages m ON m.seq = f.rowid",
+        f"f.messages_fts MATCH ? AND ({where})",
+        (compiled.match, *params),
+        "f.rowid",
+    )
+
+
 def list_page(
     conn: sqlite3.Connection,
     *,
@@ -73,19 +98,18 @@ def list_page(
         raise InvalidInputError("limit must be between 1 and 1000", "limit")
     cursor = newest_seq(conn)
     total, unread = totals(conn, mailbox)
+    plan = _plan(query, mailbox, tz)
     if query and query.strip():
-        compiled = compile_query(query, tz)
-        where, params = _scope(mailbox, compiled.where, compiled.params)
         count, count_unread = conn.execute(
-            f"SELECT count(*), coalesce(sum(m.read = 0), 0) FROM messages m WHERE {where}", params
+            f"SELECT count(*), coalesce(sum(m.read = 0), 0) FROM {plan.source} WHERE {plan.where}",
+            plan.params,
         ).fetchone()
     else:
-        where, params = _scope(mailbox)
         count, count_unread = total, unread
     rows = conn.execute(
-        f"SELECT {SUMMARY_COLUMNS} FROM messages m WHERE {where} "
-        "ORDER BY m.seq DESC LIMIT ? OFFSET ?",
-        (*params, limit, start),
+        f"SELECT {SUMMARY_COLUMNS} FROM {plan.source} WHERE {plan.where} "
+        f"ORDER BY {plan.order} DESC LIMIT ? OFFSET ?",
+        (*plan.params, limit, start),
     ).fetchall()
     return Page(
         messages=[summary_from_row(r) for r in rows],
@@ -107,14 +131,20 @@ def first_after(
     tz: str | None = None,
 ) -> MessageSummary | None:
     """The oldest message newer than `after` matching `query`; without `after`, the newest."""
-    compiled = compile_query(query or "", tz)
-    where, params = _scope(mailbox, compiled.where, compiled.params)
+    plan = _plan(query, mailbox, tz)
     if after is None:
-        sql = f"SELECT {SUMMARY_COLUMNS} FROM messages m WHERE {where} ORDER BY m.seq DESC LIMIT 1"
+        where, params, direction = plan.where, plan.params, "DESC"
     else:
-        where, params = f"m.seq > ? AND ({where})", (after, *params)
-        sql = f"SELECT {SUMMARY_COLUMNS} FROM messages m WHERE {where} ORDER BY m.seq ASC LIMIT 1"
-    row = conn.execute(sql, params).fetchone()
+        where, params, direction = (
+            f"{plan.order} > ? AND {plan.where}",
+            (after, *plan.params),
+            "ASC",
+        )
+    row = conn.execute(
+        f"SELECT {SUMMARY_COLUMNS} FROM {plan.source} WHERE {where} "
+        f"ORDER BY {plan.order} {direction} LIMIT 1",
+        params,
+    ).fetchone()
     return summary_from_row(row) if row else None
 
 
@@ -214,9 +244,11 @@ def delete(conn: sqlite3.Connection, ids: list[str] | None, mailbox: str | None)
 def matching_seqs(
     conn: sqlite3.Connection, query: str, mailbox: str | None, tz: str | None
 ) -> list[int]:
-    compiled = compile_query(query, tz)
-    where, params = _scope(mailbox, compiled.where, compiled.params)
-    return [r[0] for r in conn.execute(f"SELECT m.seq FROM messages m WHERE {where}", params)]
+    plan = _plan(query, mailbox, tz)
+    return [
+        r[0]
+        for r in conn.execute(f"SELECT m.seq FROM {plan.source} WHERE {plan.where}", plan.params)
+    ]
 
 
 def delete_matching(

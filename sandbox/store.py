@@ -21,7 +21,8 @@ from . import queries
 from .errors import StoreError
 from .messages import Envelope, Stored, addresses_json, new_id, utc_now
 from .schema import migrate
-from .summary import Summary, summarize
+from .search import index_text
+from .summary import Address, Summary, summarize
 from .writer import Checkpointer, Writer
 
 log = logging.getLogger("mailyard.store")
@@ -232,17 +233,17 @@ class Store:
 
 
 def _search_columns(summary: Summary) -> tuple[str, ...]:
-    def people(addresses: Iterable[object]) -> str:
-        return " ".join(f"{a.name} <{a.address}>" for a in addresses).casefold()  # type: ignore[attr-defined]
+    def people(addresses: Iterable[Address]) -> str:
+        return index_text(" ".join(f"{a.name} <{a.address}>" for a in addresses))
 
     sender = [summary.sender] if summary.sender else []
     return (
-        summary.subject.casefold(),
+        index_text(summary.subject),
         people(sender),
         people(summary.to),
         people(summary.cc),
         people(summary.bcc),
         people(summary.reply_to),
-        summary.message_id.casefold(),
-        summary.body_text.casefold(),
+        index_text(summary.message_id),
+        index_text(summary.body_text),
     )

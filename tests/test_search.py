@@ -14,9 +14,9 @@ from sandbox.store import Store
 def test_parse_fields_phrases_and_negation() -> None:
     assert parse('reset "your password" -from:spam@x.io subject:"Welcome aboard" is:unread') == [
         Term(None, "reset", False),
-        Term(None, "your password", False),
+        Term(None, "your password", False, quoted=True),
         Term("from", "spam@x.io", True),
-        Term("subject", "Welcome aboard", False),
+        Term("subject", "Welcome aboard", False, quoted=True),
         Term("is", "unread", False),
     ]
 
@@ -43,6 +43,12 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     s = Store(str(tmp_path_factory.mktemp("search") / "s.db"))
     s.open()
     rows = [
+        (
+            "パスワードの再設定",
+            "認証 <auth@example.jp>",
+            "taro@example.jp",
+            "リンクをクリックしてください",
+        ),
         (
             "Willkommen bei GRÜNWALD",
             "Grünwald <noreply@gruenwald.de>",
@@ -81,21 +87,66 @@ def _subjects(store: Store, query: str, tz: str | None = None) -> list[str]:
         ("subject:invoice", ["Invoice 42"]),
         ("-subject:invoice from:example.com", ["Reset your password"]),
         ("tag:reset", ["Reset your password"]),
-        ("go", ["ok"]),  # shorter than a trigram still matches
+        ("go", ["ok"]),  # a short word matches too
         ("to:ab@", ["ok"]),
+        ("inv", ["Invoice 42"]),  # a word matches as a prefix
+        ("voice", []),  # but not from its middle
+        ('"invoice 4"', []),  # a quoted phrase is whole words
+        ("to:example.com", ["Invoice 42", "Reset your password", "Willkommen bei GRÜNWALD", "ok"]),
+        ("to:jane+reset@example.com", ["Reset your password"]),
+        ("from:noreply@gruenwald", ["Willkommen bei GRÜNWALD"]),
+        ("再設定", ["パスワードの再設定"]),  # CJK matches as a substring
+        ("クリック", ["パスワードの再設定"]),
+        ("-from:example.com -to:example.jp", ["Invoice 42", "Willkommen bei GRÜNWALD", "ok"]),
+        (
+            "@",
+            [
+                "Invoice 42",
+                "Reset your password",
+                "Willkommen bei GRÜNWALD",
+                "ok",
+                "パスワードの再設定",
+            ],
+        ),
         ("nothing-like-this", []),
         ("has:attachment", []),
-        ("larger:1", ["Invoice 42", "Reset your password", "Willkommen bei GRÜNWALD", "ok"]),
+        (
+            "larger:1",
+            [
+                "Invoice 42",
+                "Reset your password",
+                "Willkommen bei GRÜNWALD",
+                "ok",
+                "パスワードの再設定",
+            ],
+        ),
         ("smaller:1", []),
         (
             "after:2000-01-01 before:2999-01-01",
-            ["Invoice 42", "Reset your password", "Willkommen bei GRÜNWALD", "ok"],
+            [
+                "Invoice 42",
+                "Reset your password",
+                "Willkommen bei GRÜNWALD",
+                "ok",
+                "パスワードの再設定",
+            ],
         ),
         ("before:2000-01-01", []),
-        ("after:1h", ["Invoice 42", "Reset your password", "Willkommen bei GRÜNWALD", "ok"]),
+        (
+            "after:1h",
+            [
+                "Invoice 42",
+                "Reset your password",
+                "Willkommen bei GRÜNWALD",
+                "ok",
+                "パスワードの再設定",
+            ],
+        ),
         ("is:unread invoice", ["Invoice 42"]),
+        ("invoice -billing", []),
+        ("invoice -reset", ["Invoice 42"]),
         ("is:read", []),
-        ('100% "x_y"', []),  # LIKE wildcards are escaped
+        ('100% "x_y"', []),
     ],
 )
 def test_search_matches(store: Store, query: str, expected: list[str]) -> None:
@@ -104,4 +155,4 @@ def test_search_matches(store: Store, query: str, expected: list[str]) -> None:
 
 def test_time_zone_shifts_day_boundaries(store: Store) -> None:
     # Every message was stored just now; a date far ahead in any zone excludes none.
-    assert len(_subjects(store, "before:2999-12-31", tz="Pacific/Auckland")) == 4
+    assert len(_subjects(store, "before:2999-12-31", tz="Pacific/Auckland")) == 5

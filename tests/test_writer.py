@@ -33,7 +33,9 @@ def test_jobs_queued_in_one_loop_iteration_share_one_commit(tmp_path: Path) -> N
 
     async def go() -> list[object]:
         jobs = [
-            writer.run(lambda conn, i=i: conn.execute("INSERT INTO t VALUES (?)", (str(i),)).lastrowid)
+            writer.run(
+                lambda conn, i=i: conn.execute("INSERT INTO t VALUES (?)", (str(i),)).lastrowid
+            )
             for i in range(200)
         ]
         return await asyncio.gather(*jobs)
@@ -92,7 +94,10 @@ def test_disk_full_fails_the_whole_group_and_the_writer_recovers(tmp_path: Path)
     big = "x" * 3000
 
     async def fill() -> list[object]:
-        jobs = [writer.run(lambda conn: conn.execute("INSERT INTO t VALUES (?)", (big,))) for _ in range(20)]
+        jobs = [
+            writer.run(lambda conn: conn.execute("INSERT INTO t VALUES (?)", (big,)))
+            for _ in range(20)
+        ]
         return await asyncio.gather(*jobs, return_exceptions=True)
 
     outcomes = asyncio.run(fill())
