@@ -295,3 +295,28 @@ def test_a_mailpit_client_library_works_unchanged(server: Server, mailbox: str) 
     assert full.attachments[0].file_name == "invoice.pdf"
     assert client.get_message_attachment(full.id, full.attachments[0].part_id) == "%PDF-1.4 fake"
     assert full.text.strip() == "Hello there"
+
+
+@pytest.mark.parametrize(
+    "host", ["evil.example", "evil.example:8025", "127.0.0.1.nip.io", "[2001:db8::1]:80"]
+)
+def test_foreign_host_header_is_refused(api: httpx.Client, host: str) -> None:
+    response = api.get("/api/v1/messages", headers={"Host": host})
+    assert response.status_code == 421
+    assert response.json()["error"]["field"] == "Host"
+
+
+@pytest.mark.parametrize(
+    "host", ["localhost", "localhost:8025", "127.0.0.1", "[::1]:8025", "app.localhost"]
+)
+def test_loopback_host_names_are_served(api: httpx.Client, host: str) -> None:
+    assert api.get("/livez", headers={"Host": host}).status_code == 200
+
+
+def test_allowed_hosts_rules() -> None:
+    from web.hosts import allowed_hosts, host_name, is_allowed
+
+    assert allowed_hosts("0.0.0.0") is None  # a wildcard bind answers to any name
+    allowed = allowed_hosts("0.0.0.0", ("mail.dev.internal",))
+    assert allowed is not None and is_allowed("mail.dev.internal", allowed)
+    assert host_name("[::1]:8025") == "::1" and host_name("Example.COM:80") == "example.com"

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from sandbox.credentials import load_credentials, server_tls_context
@@ -20,6 +21,7 @@ from sandbox.store import Retention, Store
 
 from . import api_info, api_message, api_messages, api_tags, openapi
 from .errors import EXCEPTION_HANDLERS
+from .hosts import TrustedHosts, allowed_hosts
 from .settings import Settings
 
 log = logging.getLogger("mailyard")
@@ -105,7 +107,13 @@ def create_app(
         *api_info.routes(context),
     ]
     routes.append(openapi.route(routes))
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
+    hosts = allowed_hosts(settings.host, settings.allowed_hosts)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[Middleware(TrustedHosts, allowed=hosts)],
+    )
 
 
 async def _prune_forever(store: Store) -> None:

@@ -172,6 +172,14 @@ def main() -> None:
     help="Refuse mail from clients that did not AUTH.",
 )
 @click.option(
+    "--allowed-hosts",
+    default="",
+    envvar=_env("ALLOWED_HOSTS"),
+    show_envvar=True,
+    help="More host names the web and API answer to, comma separated. Loopback names always "
+    "work; any other Host is refused (DNS rebinding). A --host of 0.0.0.0 answers to any.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
     default="info",
@@ -191,6 +199,9 @@ def serve(**options: object) -> None:
     if options["smtp_tls_implicit"] and not options["smtp_tls_cert"]:
         raise click.UsageError("--smtp-tls-implicit needs --smtp-tls-cert and --smtp-tls-key")
     options["db_sync"] = str(options["db_sync"]).upper()
+    options["allowed_hosts"] = tuple(
+        h.strip() for h in str(options["allowed_hosts"]).split(",") if h.strip()
+    )
     settings = Settings(**options)  # type: ignore[arg-type]
     try:
         run(settings)

@@ -28,6 +28,7 @@ class Settings:
     smtp_auth_file: str | None = None
     smtp_auth_required: bool = False
     log_level: str = "info"
+    allowed_hosts: tuple[str, ...] = ()
 
 
 _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)([smhdw]?)$")
