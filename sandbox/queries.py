@@ -59,12 +59,17 @@ def _scope(
 
 @dataclass(frozen=True)
 class _Plan:
-    """FROM, WHERE and the ordering column of a query over messages, with its parameters."""
+    """FROM, WHERE and the ordering column of a query over messages, with its parameters.
+
+    `count_source` is the FROM for counting, which needs only `read` and `mailbox` of each
+    match: with text terms it reads the narrow messages_flags index, not the summary rows.
+    """
 
     source: str
     where: str
     params: tuple[object, ...]
     order: str
+    count_source: str
 
 
 def _plan(query: str | None, mailbox: str | None, tz: str | None) -> _Plan:
@@ -73,12 +78,14 @@ def _plan(query: str | None, mailbox: str | None, tz: str | None) -> _Plan:
     compiled = compile_query(query or "", tz)
     where, params = _scope(mailbox, compiled.where, compiled.params)
     if compiled.match is None:
-        return _Plan("messages m", where, params, "m.seq")
+        return _Plan("messages m", where, params, "m.seq", "messages m")
+    joined = "messages_fts f JOIN messages m {}ON m.seq = f.rowid"
     return _Plan(
-        "messages_fts f JOIN messages m ON m.seq = f.rowid",
+        joined.format(""),
         f"f.messages_fts MATCH ? AND ({where})",
         (compiled.match, *params),
         "f.rowid",
+        joined.format("INDEXED BY messages_flags "),
     )
 
 
@@ -99,20 +106,25 @@ def list_page(
     cursor = newest_seq(conn)
     total, unread = totals(conn, mailbox)
     plan = _plan(query, mailbox, tz)
-    if query and query.strip():
-        count, count_unread = conn.execute(
-            f"SELECT count(*), coalesce(sum(m.read = 0), 0) FROM {plan.source} WHERE {plan.where}",
-            plan.params,
-        ).fetchone()
-    else:
-        count, count_unread = total, unread
     rows = conn.execute(
         f"SELECT {SUMMARY_COLUMNS} FROM {plan.source} WHERE {plan.where} "
         f"ORDER BY {plan.order} DESC LIMIT ? OFFSET ?",
         (*plan.params, limit, start),
     ).fetchall()
+    messages = [summary_from_row(r) for r in rows]
+    if not (query and query.strip()):
+        count, count_unread = total, unread
+    elif start == 0 and len(messages) < limit:
+        # The first page holds every match: nothing more to count.
+        count, count_unread = len(messages), sum(not m.read for m in messages)
+    else:
+        count, count_unread = conn.execute(
+            f"SELECT count(*), coalesce(sum(m.read = 0), 0) FROM {plan.count_source} "
+            f"WHERE {plan.where}",
+            plan.params,
+        ).fetchone()
     return Page(
-        messages=[summary_from_row(r) for r in rows],
+        messages=messages,
         start=start,
         total=total,
         unread=unread,

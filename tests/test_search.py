@@ -156,3 +156,12 @@ def test_search_matches(store: Store, query: str, expected: list[str]) -> None:
 def test_time_zone_shifts_day_boundaries(store: Store) -> None:
     # Every message was stored just now; a date far ahead in any zone excludes none.
     assert len(_subjects(store, "before:2999-12-31", tz="Pacific/Auckland")) == 5
+
+
+def test_counts_are_exact_whether_or_not_the_page_holds_every_match(store: Store) -> None:
+    query = "to:example"  # the four messages addressed to example.com / example.jp and more
+    full = queries.list_page(store.reader, mailbox=None, start=0, limit=50, query=query)
+    paged = queries.list_page(store.reader, mailbox=None, start=1, limit=2, query=query)
+    assert full.count == paged.count == len(full.messages) >= 3
+    assert full.count_unread == paged.count_unread == full.count
+    assert [m.seq for m in paged.messages] == [m.seq for m in full.messages[1:3]]
