@@ -232,6 +232,7 @@ def test_wait_accepts_a_message_id_as_cursor(
         ("/api/v1/search", {"query": "x", "tz": "Mars/Olympus"}, 400, "query"),
         ("/api/v1/messages/wait", {"timeout": "forever"}, 400, "timeout"),
         ("/api/v1/messages/wait", {"timeout": "301"}, 400, "timeout"),
+        ("/api/v1/messages/wait", {"timeout": "nan"}, 400, "timeout"),
         ("/api/v1/messages/wait", {"after": "no-such-id"}, 400, "after"),
         ("/api/v1/message/nope", {}, 404, None),
         ("/api/v1/message/nope/raw", {}, 404, None),

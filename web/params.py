@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 
@@ -12,33 +12,33 @@ from .errors import RequestError
 MAX_JSON_BODY = 1024 * 1024
 
 
-def int_param(
-    request: Request, name: str, default: int, low: int = 0, high: int | None = None
-) -> int:
+N = TypeVar("N", int, float)
+
+
+def _number(
+    request: Request, name: str, default: N, convert: type[N], what: str, low: N, high: N | None
+) -> N:
     text = request.query_params.get(name)
     if text is None or text == "":
         return default
     try:
-        value = int(text)
+        value = convert(text)
     except ValueError:
-        raise RequestError(400, f"{name} must be a whole number, not {text!r}", name) from None
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"{low} or more"
+        raise RequestError(400, f"{name} must be {what}, not {text!r}", name) from None
+    if value != value or value < low or (high is not None and value > high):  # NaN too
+        bound = f"between {low:g} and {high:g}" if high is not None else f"{low:g} or more"
         raise RequestError(400, f"{name} must be {bound}", name)
     return value
 
 
+def int_param(
+    request: Request, name: str, default: int, low: int = 0, high: int | None = None
+) -> int:
+    return _number(request, name, default, int, "a whole number", low, high)
+
+
 def float_param(request: Request, name: str, default: float, low: float, high: float) -> float:
-    text = request.query_params.get(name)
-    if text is None or text == "":
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise RequestError(400, f"{name} must be a number of seconds, not {text!r}", name) from None
-    if not low <= value <= high:
-        raise RequestError(400, f"{name} must be between {low:g} and {high:g}", name)
-    return value
+    return _number(request, name, default, float, "a number of seconds", low, high)
 
 
 def str_param(request: Request, name: str) -> str | None:
