@@ -128,3 +128,48 @@ def test_memory_database_leaves_nothing_behind(tmp_path: Path) -> None:
     finally:
         assert srv.stop() == 0
     assert not (tmp_path / ":memory:").exists()
+
+
+def test_render_list_names_every_concept_and_variable() -> None:
+    from renderer import CONCEPTS
+
+    result = run_cli("render", "--list")
+    assert result.returncode == 0
+    for name, cls in CONCEPTS.items():
+        assert name in result.stdout
+        for var in cls.variables():
+            assert var["spec"] in result.stdout
+
+
+def test_render_writes_html_text_and_eml(tmp_path: Path) -> None:
+    out = tmp_path / "reset.eml"
+    result = run_cli("render", "password-reset", "--theme", "nordlicht", "--locale", "de",
+                     "--var", "userName=Jörg", "--format", "eml", "--test", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    from email import message_from_bytes
+    from email.policy import default
+
+    parsed = message_from_bytes(out.read_bytes(), policy=default)
+    assert parsed["Subject"].startswith("[TEST] ") and "Nordlicht" in parsed["From"]
+    assert "Hallo Jörg," in parsed.get_body(("plain",)).get_content()
+    text = run_cli("render", "welcome", "--format", "text").stdout
+    assert text.startswith("Welcome to mailyard")
+    html = run_cli("render", "invitation", "--theme", str(Path(__file__).parent.parent / "fixtures/themes/acme.json")).stdout
+    assert html.startswith("<!DOCTYPE html>") and "Acme Cloud" in html
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["render", "nonsense"], "unknown concept"),
+        (["render", "welcome", "--theme", "missing-theme"], "no theme file or sample theme"),
+        (["render", "welcome", "--var", "noequals"], "is not key=value"),
+        (["render", "welcome", "--var", "signInUrl=javascript:alert(1)"], "signInUrl"),
+        (["render", "invitation", "--var", "expiresAt=soon"], "expiresAt"),
+        (["render"], "--list"),
+    ],
+)
+def test_render_errors_are_explained_without_traceback(args: list[str], needle: str) -> None:
+    result = run_cli(*args)
+    assert result.returncode != 0
+    assert needle in result.stderr and "Traceback" not in result.stderr

@@ -211,3 +211,12 @@ def serve(**options: object) -> None:
         raise click.ClickException(f"{exc} (--{exc.field})" if exc.field else str(exc)) from None
     except SandboxError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _register() -> None:
+    from .cli_render import render_command
+
+    main.add_command(render_command)
+
+
+_register()
