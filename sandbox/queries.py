@@ -15,6 +15,7 @@ from .messages import (
     MessageSummary,
     record_from_row,
     summary_from_row,
+    utc_now,
 )
 from .search import compile_query
 
@@ -338,3 +339,66 @@ def prune_by_age(conn: sqlite3.Connection, max_age: float) -> int:
     cutoff = time.time() - max_age
     seqs = [r[0] for r in conn.execute("SELECT seq FROM messages WHERE created_ts < ?", (cutoff,))]
     return delete_seqs(conn, seqs)
+
+
+SEND_LOG_COLUMNS = (
+    "concept",
+    "theme",
+    "locale",
+    "recipient",
+    "provider",
+    "message_id",
+    "outcome",
+    "reason",
+    "error_code",
+    "attempts",
+    "duration_ms",
+    "test",
+    "missing",
+)
+
+
+def record_send(conn: sqlite3.Connection, entry: dict[str, object]) -> int:
+    created, created_ts = utc_now()
+    missing = entry.get("missing") or ()
+    stored = {**entry, "message_id": entry.get("message_id") or ""}
+    stored["missing"] = (
+        ",".join(str(m) for m in missing) if isinstance(missing, list | tuple) else ""
+    )
+    values = [stored.get(c) for c in SEND_LOG_COLUMNS]
+    cursor = conn.execute(
+        f"INSERT INTO send_log (created, created_ts, {', '.join(SEND_LOG_COLUMNS)}) "
+        f"VALUES (?, ?, {', '.join('?' * len(SEND_LOG_COLUMNS))})",
+        (created, created_ts, *values),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def send_log(
+    conn: sqlite3.Connection,
+    *,
+    limit: int = 50,
+    concept: str | None = None,
+    outcome: str | None = None,
+    reason: str | None = None,
+) -> list[dict[str, object]]:
+    """The newest entries first, optionally of one concept, outcome or reason."""
+    clauses, params = [], []
+    for column, value in (("concept", concept), ("outcome", outcome), ("reason", reason)):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    where = " AND ".join(clauses) or "1"
+    rows = conn.execute(
+        f"SELECT id, created, {', '.join(SEND_LOG_COLUMNS)} FROM send_log WHERE {where} "
+        "ORDER BY id DESC LIMIT ?",
+        (*params, limit),
+    ).fetchall()
+    return [
+        {
+            **dict(row),
+            "test": bool(row["test"]),
+            "missing": [m for m in row["missing"].split(",") if m],
+        }
+        for row in rows
+    ]

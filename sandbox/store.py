@@ -60,6 +60,8 @@ class Store:
         self._tempdir: str | None = None
         self.path = path
         self._reader: sqlite3.Connection | None = None
+        # Keys recipients' hashes in the send log: random per install, kept in the database.
+        self.log_key = b""
         self.writer = Writer(self._connect_writer, self._after_commit)
         self._checkpointer = Checkpointer(self._connect)
 
@@ -116,6 +118,12 @@ class Store:
         if self._max_pages:
             conn.execute(f"PRAGMA max_page_count = {int(self._max_pages)}")
         migrate(conn)
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('log_hmac_key', randomblob(32))"
+        )
+        self.log_key = bytes(
+            conn.execute("SELECT value FROM meta WHERE key = 'log_hmac_key'").fetchone()[0]
+        )
         return conn
 
     @property
@@ -224,6 +232,10 @@ class Store:
 
     async def delete_tag(self, tag: str) -> int:
         return await self.writer.run(lambda conn: queries.delete_tag(conn, tag))
+
+    async def record_send(self, entry: dict[str, object]) -> int:
+        """Append a mailer outcome to `send_log`."""
+        return await self.writer.run(lambda conn: queries.record_send(conn, entry))
 
     async def prune_by_age(self) -> int:
         if not self.retention.max_age:

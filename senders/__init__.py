@@ -1,4 +1,31 @@
-"""Delivers finished emails to SES, Resend or an SMTP relay.
+"""Delivers finished emails to AWS SES, Resend or an SMTP relay.
 
-Network I/O only; imports nothing of ours.
+Network I/O only; imports nothing of mailyard's own. Each sender takes its client in its
+constructor (a boto3 client, an `httpx.AsyncClient`, a relay address), so tests aim a real client
+at a real local server instead of patching.
 """
+
+from __future__ import annotations
+
+from .errors import SendError
+from .outgoing import Outgoing, Receipt, Sender, tag_value
+from .resend import DEFAULT_API_URL, ResendSender
+from .retry import Retrying
+from .ses import SESSender
+from .smtp import SMTPRelay, SMTPSender, is_loopback, normalize_line_endings
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "Outgoing",
+    "Receipt",
+    "ResendSender",
+    "Retrying",
+    "SESSender",
+    "SMTPRelay",
+    "SMTPSender",
+    "SendError",
+    "Sender",
+    "is_loopback",
+    "normalize_line_endings",
+    "tag_value",
+]

@@ -143,8 +143,21 @@ def test_render_list_names_every_concept_and_variable() -> None:
 
 def test_render_writes_html_text_and_eml(tmp_path: Path) -> None:
     out = tmp_path / "reset.eml"
-    result = run_cli("render", "password-reset", "--theme", "nordlicht", "--locale", "de",
-                     "--var", "userName=Jörg", "--format", "eml", "--test", "-o", str(out))
+    result = run_cli(
+        "render",
+        "password-reset",
+        "--theme",
+        "nordlicht",
+        "--locale",
+        "de",
+        "--var",
+        "userName=Jörg",
+        "--format",
+        "eml",
+        "--test",
+        "-o",
+        str(out),
+    )
     assert result.returncode == 0, result.stderr
     from email import message_from_bytes
     from email.policy import default
@@ -154,7 +167,12 @@ def test_render_writes_html_text_and_eml(tmp_path: Path) -> None:
     assert "Hallo Jörg," in parsed.get_body(("plain",)).get_content()
     text = run_cli("render", "welcome", "--format", "text").stdout
     assert text.startswith("Welcome to mailyard")
-    html = run_cli("render", "invitation", "--theme", str(Path(__file__).parent.parent / "fixtures/themes/acme.json")).stdout
+    html = run_cli(
+        "render",
+        "invitation",
+        "--theme",
+        str(Path(__file__).parent.parent / "fixtures/themes/acme.json"),
+    ).stdout
     assert html.startswith("<!DOCTYPE html>") and "Acme Cloud" in html
 
 

@@ -13,8 +13,13 @@ from renderer.samples import sample
 
 def test_structure_headers_and_display_name() -> None:
     email = render(sample("password-reset"), Theme(name="Zürich Bänk, Inc."))
-    raw = build_message(email, sender="no-reply@auth.example.com", to="jane@example.com",
-                        reply_to="help@example.com", tags=["password-reset", "tenant-a"]).as_bytes()
+    raw = build_message(
+        email,
+        sender="no-reply@auth.example.com",
+        to="jane@example.com",
+        reply_to="help@example.com",
+        tags=["password-reset", "tenant-a"],
+    ).as_bytes()
     parsed = message_from_bytes(raw, policy=default)
     assert parsed.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in parsed.iter_parts()] == ["text/plain", "text/html"]
@@ -42,7 +47,11 @@ def test_structure_headers_and_display_name() -> None:
 )
 def test_line_breaks_in_headers_are_refused(kwargs: dict[str, object], field: str) -> None:
     email = render(sample("welcome"))
-    arguments: dict[str, object] = {"sender": "no-reply@example.com", "to": "jane@example.com", **kwargs}
+    arguments: dict[str, object] = {
+        "sender": "no-reply@example.com",
+        "to": "jane@example.com",
+        **kwargs,
+    }
     with pytest.raises(HeaderInjectionError) as error:
         build_message(email, **arguments)  # type: ignore[arg-type]
     assert error.value.field == field

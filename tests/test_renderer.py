@@ -28,7 +28,10 @@ from renderer.render import GMAIL_CLIP_BYTES
 from renderer.samples import PREVIEW_TOKEN, sample
 
 ROOT = Path(__file__).resolve().parent.parent
-THEMES = {p.stem: theme_from_dict(json.loads(p.read_text())) for p in (ROOT / "fixtures/themes").glob("*.json")}
+THEMES = {
+    p.stem: theme_from_dict(json.loads(p.read_text()))
+    for p in (ROOT / "fixtures/themes").glob("*.json")
+}
 GOLDEN = Path(__file__).parent / "golden"
 
 
@@ -113,7 +116,9 @@ def test_button_text_is_readable_on_any_brand_colour() -> None:
     for color in ("#ffcc00", "#0b2e59", "#888888", "#e85d9a", "#00ff00", "#ffffff", "#000000"):
         html = render(_context("welcome"), Theme(name="X", primary_color=color)).html
         cell = re.search(r'class="button-cell"[^>]*bgcolor="(#[0-9a-f]{6})"', html)
-        text = re.search(r'<a class="button"[^>]*style="[^"]*?(?<![-\w])color: ?(#[0-9a-f]{6})', html)
+        text = re.search(
+            r'<a class="button"[^>]*style="[^"]*?(?<![-\w])color: ?(#[0-9a-f]{6})', html
+        )
         assert cell and text, color
         assert contrast(cell.group(1), text.group(1)) >= 4.5, color
 
@@ -131,22 +136,32 @@ def test_every_catalogue_translates_every_string() -> None:
     template = read_po((ROOT / "renderer/locales/mailyard.pot").open("rb"))
     wanted = {m.id for m in template if m.id}
     for locale in SUPPORTED_LOCALES[1:]:
-        catalogue = read_po((ROOT / f"renderer/locales/{locale}/LC_MESSAGES/mailyard.po").open("rb"))
+        catalogue = read_po(
+            (ROOT / f"renderer/locales/{locale}/LC_MESSAGES/mailyard.po").open("rb")
+        )
         done = {m.id for m in catalogue if m.id and m.string and not m.fuzzy}
         assert wanted <= done, (locale, sorted(wanted - done)[:3])
         for message in catalogue:
             if message.id and message.string:
                 assert sorted(re.findall(r"%\((\w+)\)s", message.id)) == sorted(
-                    re.findall(r"%\((\w+)\)s", str(message.string))), (locale, message.id)
+                    re.findall(r"%\((\w+)\)s", str(message.string))
+                ), (locale, message.id)
 
 
 def test_the_template_holds_every_string_of_the_code() -> None:
     from babel.messages.extract import extract_from_file
     from babel.messages.pofile import read_po
 
-    code = {m[1] for m in extract_from_file("python", str(ROOT / "renderer/content.py"), keywords={"_": None})}
+    code = {
+        m[1]
+        for m in extract_from_file(
+            "python", str(ROOT / "renderer/content.py"), keywords={"_": None}
+        )
+    }
     template = {m.id for m in read_po((ROOT / "renderer/locales/mailyard.pot").open("rb")) if m.id}
-    assert code == template, "run: pybabel extract -o renderer/locales/mailyard.pot --no-location --omit-header -k _ renderer/content.py"
+    assert code == template, (
+        "run: pybabel extract -o renderer/locales/mailyard.pot --no-location --omit-header -k _ renderer/content.py"
+    )
 
 
 def test_locale_chain_recipient_then_tenant_then_english() -> None:
@@ -159,18 +174,25 @@ def test_locale_chain_recipient_then_tenant_then_english() -> None:
 
 def test_expiry_is_shown_in_the_recipients_time_zone_and_locale() -> None:
     invitation = Invitation(
-        accept_url="https://a.example/i?token=t", client_name="App", inviter_name="Ann",
+        accept_url="https://a.example/i?token=t",
+        client_name="App",
+        inviter_name="Ann",
         expires_at=datetime(2026, 4, 23, 0, 0, tzinfo=UTC),
     )
     # CLDR puts a narrow no-break space before AM/PM.
     text = render(invitation, timezone="America/Los_Angeles").text.replace("\u202f", " ")
     assert "April 22, 2026, 5:00 PM PDT" in text
-    assert "23. April 2026, 02:00 CEST" in render(invitation, locale="de", timezone="Europe/Berlin").text
+    assert (
+        "23. April 2026, 02:00 CEST"
+        in render(invitation, locale="de", timezone="Europe/Berlin").text
+    )
     assert "Hi there," in render(invitation).text  # recipientName null
 
 
 def test_password_reset_states_the_lifetime() -> None:
-    email = render(PasswordReset(reset_url="https://a.example/r?token=t", ttl=timedelta(minutes=30)))
+    email = render(
+        PasswordReset(reset_url="https://a.example/r?token=t", ttl=timedelta(minutes=30))
+    )
     assert "30 minutes" in email.text and "30 minutes" in email.html
 
 
@@ -183,14 +205,24 @@ def test_test_sends_are_prefixed_and_previews_carry_only_placeholder_tokens() ->
 
 @pytest.mark.parametrize(
     "hostile",
-    ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "Robert'); DROP TABLE--",
-     "\u202eevil.com", "{{ 7*7 }}"],
+    [
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "Robert'); DROP TABLE--",
+        "\u202eevil.com",
+        "{{ 7*7 }}",
+    ],
 )
 def test_hostile_variable_values_are_escaped(hostile: str) -> None:
-    email = render(Invitation(
-        accept_url="https://a.example/i?token=t", client_name=hostile, inviter_name=hostile,
-        expires_at=datetime(2026, 1, 1, tzinfo=UTC), recipient_name=hostile,
-    ))
+    email = render(
+        Invitation(
+            accept_url="https://a.example/i?token=t",
+            client_name=hostile,
+            inviter_name=hostile,
+            expires_at=datetime(2026, 1, 1, tzinfo=UTC),
+            recipient_name=hostile,
+        )
+    )
     found = _Elements()
     found.feed(email.html)
     assert "script" not in found.tags and found.tags.count("img") == 0  # the theme has no logo
@@ -230,7 +262,11 @@ def test_security_notice_kinds() -> None:
         SecurityNotice(kind="lottery-win", **base)
 
 
-GOLDEN_CASES = [("password-reset", "acme", "en-US"), ("invitation", "nordlicht", "de"), ("login-code", "sakura", "ar")]
+GOLDEN_CASES = [
+    ("password-reset", "acme", "en-US"),
+    ("invitation", "nordlicht", "de"),
+    ("login-code", "sakura", "ar"),
+]
 
 
 @pytest.mark.parametrize(("concept", "theme", "locale"), GOLDEN_CASES)
@@ -241,4 +277,6 @@ def test_golden_snapshots(concept: str, theme: str, locale: str) -> None:
         if os.environ.get("MAILYARD_UPDATE_GOLDEN"):
             path.parent.mkdir(exist_ok=True)
             path.write_text(body)
-        assert path.read_text() == body, f"{path.name} changed; MAILYARD_UPDATE_GOLDEN=1 rewrites it"
+        assert path.read_text() == body, (
+            f"{path.name} changed; MAILYARD_UPDATE_GOLDEN=1 rewrites it"
+        )

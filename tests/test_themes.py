@@ -13,15 +13,25 @@ def test_resolution_takes_each_field_from_the_first_theme_that_sets_it() -> None
     service = Theme(name="Service Default", primary_color="#00ff00", footer_text="Service footer")
     resolved = resolve_theme(client, service)
     assert resolved.primary_color == "#ff0000"  # client
-    assert resolved.name == "Service Default" and resolved.footer_text == "Service footer"  # service
+    assert (
+        resolved.name == "Service Default" and resolved.footer_text == "Service footer"
+    )  # service
     assert resolved.font_family_preset == BUILTIN_THEME.font_family_preset  # built in
     assert resolved.logo_url is None
     assert resolve_theme() == BUILTIN_THEME
 
 
 def test_spec_field_names_are_accepted() -> None:
-    theme = theme_from_dict({"name": "Media Conductor", "primaryColor": "#1A73E8", "logoUrl": "https://x.example/l.png",
-                             "footerText": "Footer", "fontFamilyPreset": "georgia", "themeId": "b1f2"})
+    theme = theme_from_dict(
+        {
+            "name": "Media Conductor",
+            "primaryColor": "#1A73E8",
+            "logoUrl": "https://x.example/l.png",
+            "footerText": "Footer",
+            "fontFamilyPreset": "georgia",
+            "themeId": "b1f2",
+        }
+    )
     assert theme.primary_color == "#1a73e8" and theme.font_family_preset == "georgia"
 
 
@@ -50,7 +60,10 @@ def test_bad_theme_values_are_refused_naming_the_field(data: dict[str, object], 
     assert error.value.field == field
 
 
-@pytest.mark.parametrize("color", ["#ffcc00", "#0b2e59", "#777777", "#e85d9a", "#00ff00", "#ffffff", "#000000", "#ff0000"])
+@pytest.mark.parametrize(
+    "color",
+    ["#ffcc00", "#0b2e59", "#777777", "#e85d9a", "#00ff00", "#ffffff", "#000000", "#ff0000"],
+)
 def test_button_and_link_colours_reach_aa(color: str) -> None:
     background, text = button_colors(color)
     assert contrast(background, text) >= AA

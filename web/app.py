@@ -15,11 +15,13 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from sandbox.credentials import load_credentials, server_tls_context
+from sandbox.delivery import DeliveryConfig
 from sandbox.notify import Notifier
 from sandbox.smtp import SinkHandler, SMTPConfig, is_loopback, listen, start_smtp
 from sandbox.store import Retention, Store
 
-from . import api_info, api_message, api_messages, api_tags, openapi
+from . import api_delivery, api_info, api_message, api_messages, api_tags, openapi
+from .delivery import config_from_env
 from .errors import EXCEPTION_HANDLERS
 from .hosts import TrustedHosts, allowed_hosts
 from .settings import Settings
@@ -40,6 +42,7 @@ class Context:
     smtp: SinkHandler | None = None
     smtp_port: int = 0
     http_port: int = 0
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
 
     @property
     def db(self) -> Store:
@@ -72,7 +75,7 @@ def create_app(
     on_ready: Callable[[Context], None] | None = None,
 ) -> Starlette:
     """Build the app. The SMTP sink serves `smtp_socket`, or a new one from the settings."""
-    context = Context(settings=settings, http_port=http_port)
+    context = Context(settings=settings, http_port=http_port, delivery=config_from_env())
     config = smtp_config(settings)
 
     @contextlib.asynccontextmanager
@@ -105,6 +108,7 @@ def create_app(
         *api_message.routes(context),
         *api_tags.routes(context),
         *api_info.routes(context),
+        *api_delivery.routes(context),
     ]
     routes.append(openapi.route(routes))
     hosts = allowed_hosts(settings.host, settings.allowed_hosts)

@@ -215,8 +215,10 @@ def serve(**options: object) -> None:
 
 def _register() -> None:
     from .cli_render import render_command
+    from .cli_send import send_command
 
     main.add_command(render_command)
+    main.add_command(send_command)
 
 
 _register()

@@ -40,7 +40,7 @@ def load_theme(value: str | None) -> dict[str, Any] | None:
     return data
 
 
-def _vars(pairs: tuple[str, ...], context: str | None) -> dict[str, Any]:
+def vars_from(pairs: tuple[str, ...], context: str | None) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if context:
         try:
@@ -144,7 +144,7 @@ def render_command(
     try:
         theme_data = load_theme(theme)
         email = render(
-            sample(concept, _vars(pairs, context)),
+            sample(concept, vars_from(pairs, context)),
             theme_from_dict(theme_data) if theme_data else None,
             locale=locale,
             timezone=timezone,

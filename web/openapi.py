@@ -180,6 +180,29 @@ SCHEMAS: dict[str, Any] = {
             "tokens": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     },
+    "SendLogEntry": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "created": {"type": "string"},
+            "concept": {"type": "string"},
+            "theme": {"type": "string"},
+            "locale": {"type": "string"},
+            "recipient": {
+                "type": "string",
+                "description": "keyed HMAC of the address, never the address",
+            },
+            "provider": {"type": "string"},
+            "message_id": {"type": "string"},
+            "outcome": {"enum": ["sent", "skipped", "blocked", "dry_run", "failed"]},
+            "reason": {"type": ["string", "null"]},
+            "error_code": {"type": ["string", "null"]},
+            "attempts": {"type": "integer"},
+            "duration_ms": {"type": "number"},
+            "test": {"type": "boolean"},
+            "missing": {"type": "array", "items": {"type": "string"}},
+        },
+    },
     "Code": {
         "type": "object",
         "properties": {
@@ -452,6 +475,51 @@ PATHS: dict[str, Any] = {
             "parameters": [_path("tag", "The tag")],
             "responses": {"200": _text()},
         },
+    },
+    "/api/v1/send-log": {
+        "get": {
+            "summary": "mailyard: what the mailer sent, skipped (not configured), blocked, failed",
+            "parameters": [
+                _q("concept", "Only this email concept"),
+                _q("outcome", "sent, skipped, blocked, dry_run or failed"),
+                _q("reason", "e.g. email_not_configured"),
+                _q("limit", "At most this many, newest first", {"type": "integer", "default": 50}),
+            ],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "count": {"type": "integer"},
+                            "entries": {"type": "array", "items": _ref("SendLogEntry")},
+                        },
+                    }
+                ),
+                "400": _ERR,
+            },
+        }
+    },
+    "/api/v1/delivery": {
+        "get": {
+            "summary": "mailyard: the configured delivery and whether its provider can send",
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "mode": {"type": "string"},
+                            "provider": {"type": "string"},
+                            "configured": {"type": "boolean"},
+                            "missing": {"type": "array", "items": {"type": "string"}},
+                            "from": {"type": "string"},
+                            "leavesThisMachine": {"type": "boolean"},
+                            "dryRun": {"type": "boolean"},
+                            "allowRecipients": {"type": "array", "items": {"type": "string"}},
+                        },
+                    }
+                )
+            },
+        }
     },
     "/api/v1/info": {
         "get": {
