@@ -77,6 +77,7 @@ class SMTPSender:
         accepted_data = False
         try:
             await client.connect()
+            await client.ehlo()  # the extensions (STARTTLS, AUTH) are known only after EHLO
             if relay.tls == "starttls":
                 if client.supports_extension("starttls"):
                     await client.starttls(tls_context=relay.tls_context)

@@ -191,3 +191,42 @@ def test_render_errors_are_explained_without_traceback(args: list[str], needle: 
     result = run_cli(*args)
     assert result.returncode != 0
     assert needle in result.stderr and "Traceback" not in result.stderr
+
+
+def test_send_help_names_the_providers_settings() -> None:
+    text = " ".join(run_cli("send", "--help").stdout.split())
+    for name in (
+        "RESEND_API_KEY",
+        "RESEND_FROM_APP_AUTH",
+        "BLUAUTH_SES_FROM_ADDRESS",
+        "BLUAUTH_SES_CONFIGURATION_SET",
+        "MAILYARD_ALLOW_RECIPIENTS",
+        "email_not_configured",
+    ):
+        assert name in text, name
+
+
+def test_send_not_configured_says_what_is_missing(tmp_path: Path) -> None:
+    result = run_cli(
+        "send",
+        "welcome",
+        "--to",
+        "jane@example.com",
+        "--via",
+        "ses",
+        "--db",
+        str(tmp_path / "s.db"),
+        env={"BLUAUTH_SES_FROM_ADDRESS": ""},
+    )
+    assert result.returncode == 0  # the spec: the calling endpoint still succeeds
+    assert "email_not_configured" in result.stdout and "BLUAUTH_SES_FROM_ADDRESS" in result.stdout
+    assert "email_not_configured" in result.stderr  # the log line
+
+
+def test_send_unknown_concept_is_explained(tmp_path: Path) -> None:
+    result = run_cli("send", "nonsense", "--to", "jane@example.com", "--db", str(tmp_path / "s.db"))
+    assert (
+        result.returncode != 0
+        and "unknown concept" in result.stderr
+        and "Traceback" not in result.stderr
+    )
