@@ -15,8 +15,14 @@ class Notifier:
 
     def __init__(self) -> None:
         self.version = 0
+        self.closed = False
         self._changed = asyncio.Event()
         self.latest: list[Stored] = []
+
+    def close(self) -> None:
+        """Wake every waiter for good: the server is shutting down."""
+        self.closed = True
+        self._changed.set()
 
     def publish(self, stored: list[Stored]) -> None:
         self.version += 1
@@ -26,7 +32,7 @@ class Notifier:
 
     async def wait(self, version: int, timeout: float) -> bool:
         """Wait until the version differs from `version`; False on timeout."""
-        if self.version != version:
+        if self.version != version or self.closed:
             return True
         event = self._changed
         try:

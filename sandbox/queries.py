@@ -98,8 +98,11 @@ def list_page(
     limit: int,
     query: str | None = None,
     tz: str | None = None,
+    before: int | None = None,
+    after: int | None = None,
 ) -> Page:
-    """Newest first; with `query`, only the messages matching it."""
+    """Newest first; with `query`, only the messages matching it. `before`/`after` (seqs) page
+    by key instead of offset, which stays fast however deep a reader scrolls."""
     if start < 0:
         raise InvalidInputError("start must be 0 or more", "start")
     if not 0 < limit <= 1000:
@@ -107,15 +110,20 @@ def list_page(
     cursor = newest_seq(conn)
     total, unread = totals(conn, mailbox)
     plan = _plan(query, mailbox, tz)
+    where, params = plan.where, plan.params
+    if before is not None:
+        where, params = f"{plan.order} < ? AND {where}", (before, *params)
+    if after is not None:
+        where, params = f"{plan.order} > ? AND {where}", (after, *params)
     rows = conn.execute(
-        f"SELECT {SUMMARY_COLUMNS} FROM {plan.source} WHERE {plan.where} "
+        f"SELECT {SUMMARY_COLUMNS} FROM {plan.source} WHERE {where} "
         f"ORDER BY {plan.order} DESC LIMIT ? OFFSET ?",
-        (*plan.params, limit, start),
+        (*params, limit, start),
     ).fetchall()
     messages = [summary_from_row(r) for r in rows]
     if not (query and query.strip()):
         count, count_unread = total, unread
-    elif start == 0 and len(messages) < limit:
+    elif start == 0 and before is None and after is None and len(messages) < limit:
         # The first page holds every match: nothing more to count.
         count, count_unread = len(messages), sum(not m.read for m in messages)
     else:

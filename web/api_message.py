@@ -22,9 +22,47 @@ if TYPE_CHECKING:
 
 # Captured HTML is hostile: served on its own with a CSP sandbox, never with our origin's rights.
 HTML_VIEW_CSP = (
-    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: cid:; font-src data:"
+    "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
+    "style-src 'unsafe-inline'; img-src 'self' data:; font-src data:; form-action 'none'; "
+    "base-uri 'none'; frame-ancestors 'self'"
+)
+# The reader asked to load remote content for this view: images, CSS and fonts from anywhere,
+# still no scripts, forms or plugins.
+HTML_VIEW_REMOTE_CSP = (
+    "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
+    "style-src * 'unsafe-inline'; img-src * data:; font-src * data:; form-action 'none'; "
+    "base-uri 'none'; frame-ancestors 'self'"
 )
 _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+_CID = re.compile(r"""(src\s*=\s*["']?)cid:([^"'\s>]+)""", re.IGNORECASE)
+
+
+def rewrite_cids(html: str, message_id: str, parts: dict[str, str]) -> str:
+    """Point `cid:` images at the inline-part route; unknown ids stay (and load nothing)."""
+
+    def replace(match: re.Match[str]) -> str:
+        part = parts.get(match.group(2).strip("<>"))
+        return f"{match.group(1)}/view/{message_id}/part/{part}" if part else match.group(0)
+
+    return _CID.sub(replace, html)
+
+
+_SCHEME_QUERY = re.compile(r"\(\s*prefers-color-scheme\s*:\s*(dark|light)\s*\)", re.IGNORECASE)
+
+
+def force_scheme(html: str, scheme: str | None) -> str:
+    """Preview the email's own light or dark styles whatever the reader's system prefers: its
+    `prefers-color-scheme` queries become always or never true (the view is derived; the stored
+    message is untouched)."""
+    if scheme not in ("dark", "light"):
+        return html
+
+    def replace(match: re.Match[str]) -> str:
+        return "(min-width: 0px)" if match.group(1).lower() == scheme else "(max-width: 0px)"
+
+    return _SCHEME_QUERY.sub(replace, html)
 
 
 def safe_filename(name: str, fallback: str) -> str:
@@ -89,12 +127,18 @@ def routes(ctx: Context) -> list[Route]:
         return JSONResponse({"ID": rec.summary.id, "codes": [c.as_json() for c in codes]})
 
     async def view_html(request: Request) -> Response:
-        view = mime.view(raw_of(record(request)))
+        rec = record(request)
+        view = mime.view(raw_of(rec))
+        inline = {p.content_id: p.part_id for p in view.inline + view.attachments if p.content_id}
+        remote = request.query_params.get("remote") == "1"
         return Response(
-            view.html,
+            force_scheme(
+                rewrite_cids(view.html, rec.summary.id, inline), request.query_params.get("scheme")
+            ),
             media_type="text/html; charset=utf-8",
             headers={
-                "Content-Security-Policy": HTML_VIEW_CSP,
+                "Content-Security-Policy": HTML_VIEW_REMOTE_CSP if remote else HTML_VIEW_CSP,
+                "Cache-Control": "no-store",
                 "X-Content-Type-Options": "nosniff",
                 "Referrer-Policy": "no-referrer",
             },

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
@@ -20,10 +21,11 @@ from sandbox.notify import Notifier
 from sandbox.smtp import SinkHandler, SMTPConfig, is_loopback, listen, start_smtp
 from sandbox.store import Retention, Store
 
-from . import api_delivery, api_info, api_message, api_messages, api_tags, openapi
+from . import api_delivery, api_info, api_message, api_messages, api_tags, openapi, ui
 from .delivery import config_from_env
 from .errors import EXCEPTION_HANDLERS
 from .hosts import TrustedHosts, allowed_hosts
+from .security import CrossSiteGuard
 from .settings import Settings
 
 log = logging.getLogger("mailyard")
@@ -43,6 +45,7 @@ class Context:
     smtp_port: int = 0
     http_port: int = 0
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
     @property
     def db(self) -> Store:
@@ -97,6 +100,7 @@ def create_app(
         try:
             yield
         finally:
+            context.notifier.close()  # ends live streams and long polls now, not at a timeout
             server.close()
             if pruner is not None:
                 pruner.cancel()
@@ -109,14 +113,19 @@ def create_app(
         *api_tags.routes(context),
         *api_info.routes(context),
         *api_delivery.routes(context),
+        *ui.routes(context),
     ]
     routes.append(openapi.route(routes))
     hosts = allowed_hosts(settings.host, settings.allowed_hosts)
+    ui_credentials = load_credentials(settings.ui_auth_file) if settings.ui_auth_file else None
     return Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[Middleware(TrustedHosts, allowed=hosts)],
+        middleware=[
+            Middleware(TrustedHosts, allowed=hosts),
+            Middleware(CrossSiteGuard, secret=context.secret, credentials=ui_credentials),
+        ],
     )
 
 

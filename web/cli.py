@@ -172,6 +172,13 @@ def main() -> None:
     help="Refuse mail from clients that did not AUTH.",
 )
 @click.option(
+    "--ui-auth-file",
+    type=click.Path(dir_okay=False),
+    envvar=_env("UI_AUTH_FILE"),
+    show_envvar=True,
+    help="Require these user:password pairs (Basic auth) for the web inbox and the API.",
+)
+@click.option(
     "--allowed-hosts",
     default="",
     envvar=_env("ALLOWED_HOSTS"),

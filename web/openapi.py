@@ -409,10 +409,22 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/view/{id}/part/{part}": {
+        "get": {
+            "summary": "An inline raster image of the HTML view (what cid: references point at)",
+            "parameters": [ID, _path("part", "PartID of an inline image")],
+            "responses": {"200": {"description": "PNG, JPEG, GIF or WebP"}, "404": _404},
+        }
+    },
     "/view/{id}.html": {
         "get": {
-            "summary": "The HTML body, served with a CSP sandbox",
-            "parameters": [ID, MAILBOX],
+            "summary": "The HTML body, in a CSP sandbox; remote content blocked unless remote=1",
+            "parameters": [
+                ID,
+                MAILBOX,
+                _q("remote", "1 allows remote images, CSS and fonts for this view"),
+                _q("scheme", "light or dark: preview the email's own colour-scheme styles"),
+            ],
             "responses": {
                 "200": {"description": "HTML", "content": {"text/html": {}}},
                 "404": _404,

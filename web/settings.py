@@ -29,6 +29,7 @@ class Settings:
     smtp_auth_required: bool = False
     log_level: str = "info"
     allowed_hosts: tuple[str, ...] = ()
+    ui_auth_file: str | None = None
 
 
 _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)([smhdw]?)$")

@@ -1,0 +1,112 @@
+"""Cross-site defences for the inbox and the API: Origin checks, a CSRF token, optional Basic auth.
+
+- A request that changes state (anything but GET/HEAD/OPTIONS), and the live event stream, is
+  refused when it carries an Origin that is not this server: a page elsewhere cannot delete mail
+  or read the stream. CI clients send no Origin and are not affected. (The Host header is
+  already checked by `hosts.TrustedHosts`, so comparing Origin with Host is sound.)
+- The inbox's own forms also carry a token (`X-CSRF-Token`) derived from a per-process secret.
+- `--ui-auth-file` turns on Basic auth for every route but /livez and /readyz, compared in
+  constant time. Browsers resend Basic credentials cross-site, hence the checks above as well.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+STREAM_PATHS = ("/ui/events",)
+OPEN_PATHS = ("/livez", "/readyz")
+
+
+def csrf_token(secret: bytes) -> str:
+    return hmac.new(secret, b"mailyard-csrf", hashlib.sha256).hexdigest()
+
+
+async def _refuse(
+    send: Send, status: int, code: str, message: str, extra: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
+    body = json.dumps({"error": {"code": code, "message": message, "field": None}}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *extra,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class CrossSiteGuard:
+    """ASGI middleware: Basic auth (when configured), Origin checks, the UI's CSRF token."""
+
+    def __init__(
+        self, app: ASGIApp, secret: bytes, credentials: dict[str, str] | None = None
+    ) -> None:
+        self.app = app
+        self.token = csrf_token(secret)
+        self.credentials = credentials
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        path: str = scope["path"]
+        method: str = scope["method"]
+        if (
+            self.credentials is not None
+            and path not in OPEN_PATHS
+            and not self._authorized(headers)
+        ):
+            await _refuse(
+                send,
+                401,
+                "unauthorized",
+                "this mailyard asks for a user name and password",
+                ((b"www-authenticate", b'Basic realm="mailyard", charset="UTF-8"'),),
+            )
+            return
+        checks_origin = method not in SAFE_METHODS or path in STREAM_PATHS
+        origin = headers.get("origin")
+        if (
+            checks_origin
+            and origin is not None
+            and not self._same_origin(origin, headers.get("host", ""))
+        ):
+            await _refuse(send, 403, "cross_site", f"requests from {origin} may not do this")
+            return
+        if method not in SAFE_METHODS and path.startswith("/ui/"):
+            given = headers.get("x-csrf-token", "")
+            if not hmac.compare_digest(given.encode(), self.token.encode()):
+                await _refuse(
+                    send, 403, "csrf", "the page's form token is missing or stale; reload"
+                )
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _same_origin(origin: str, host: str) -> bool:
+        return origin.lower() in (f"http://{host}".lower(), f"https://{host}".lower())
+
+    def _authorized(self, headers: dict[str, str]) -> bool:
+        value = headers.get("authorization", "")
+        if not value.lower().startswith("basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(value[6:]).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        expected = (self.credentials or {}).get(user)
+        # Compare something even for an unknown user, so timing does not reveal user names.
+        reference = expected if expected is not None else secrets.token_hex(16)
+        return hmac.compare_digest(reference.encode(), password.encode()) and expected is not None
