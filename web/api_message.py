@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -65,6 +66,16 @@ def force_scheme(html: str, scheme: str | None) -> str:
     return _SCHEME_QUERY.sub(replace, html)
 
 
+def content_disposition(name: str, fallback: str) -> str:
+    """`attachment` with an ASCII-safe filename and the full name as RFC 8187 `filename*`."""
+    plain = safe_filename(name, fallback)
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    readable = "".join(c for c in base if c.isprintable() and c not in '"\r\n').strip(" .")[:150]
+    if readable and readable != plain:
+        return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(readable, safe='')}"
+    return f'attachment; filename="{plain}"'
+
+
 def safe_filename(name: str, fallback: str) -> str:
     cleaned = _SAFE_FILENAME.sub("_", name.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
     return cleaned[:150] or fallback
@@ -100,14 +111,13 @@ def routes(ctx: Context) -> list[Route]:
     async def get_part(request: Request) -> Response:
         rec = record(request)
         info, data = mime.part(raw_of(rec), request.path_params["part"])
-        filename = safe_filename(info.filename, f"part-{info.part_id}")
         return Response(
             data,
             media_type=info.content_type
             if "/" in info.content_type
             else "application/octet-stream",
             headers={
-                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Content-Disposition": content_disposition(info.filename, f"part-{info.part_id}"),
                 "X-Content-Type-Options": "nosniff",
                 "Content-Security-Policy": "sandbox; default-src 'none'",
             },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
@@ -46,8 +47,7 @@ def str_param(request: Request, name: str) -> str | None:
     return value if value else None
 
 
-async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
-    """The request's JSON object; at most 1 MiB, read in chunks so a huge body is refused early."""
+async def _capped_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_JSON_BODY:
         raise RequestError(413, f"the body is larger than {MAX_JSON_BODY} bytes", "body")
@@ -57,7 +57,24 @@ async def json_body(request: Request, *, required: bool = True) -> dict[str, Any
         if size > MAX_JSON_BODY:
             raise RequestError(413, f"the body is larger than {MAX_JSON_BODY} bytes", "body")
         chunks.append(chunk)
-    raw = b"".join(chunks)
+    return b"".join(chunks)
+
+
+async def form_body(request: Request) -> dict[str, str]:
+    """An urlencoded form (what htmx posts), capped like JSON bodies; last value of a name wins."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("application/x-www-form-urlencoded"):
+        raise RequestError(415, "send the form as application/x-www-form-urlencoded", "body")
+    try:
+        pairs = parse_qsl((await _capped_body(request)).decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        raise RequestError(400, "the form is not UTF-8", "body") from None
+    return dict(pairs)
+
+
+async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
+    """The request's JSON object; at most 1 MiB, read in chunks so a huge body is refused early."""
+    raw = await _capped_body(request)
     if not raw.strip():
         if required:
             raise RequestError(400, "a JSON body is required", "body")

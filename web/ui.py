@@ -34,7 +34,7 @@ from senders import Retrying, SMTPRelay, SMTPSender
 from .api_message import HTML_VIEW_CSP, force_scheme
 from .cli_render import FIXTURES
 from .errors import RequestError
-from .params import str_param
+from .params import form_body, str_param
 from .security import csrf_token
 
 if TYPE_CHECKING:
@@ -291,12 +291,9 @@ def routes(ctx: Context) -> list[BaseRoute]:
         )
 
     async def preview_send(request: Request) -> Response:
-        form = await request.form()
-        concept, theme_name = str(form.get("concept", "")), str(form.get("theme", "built-in"))
-        locale, to = (
-            str(form.get("locale", "en-US")),
-            str(form.get("to") or "preview@mailyard.test"),
-        )
+        form = await form_body(request)
+        concept, theme_name = form.get("concept", ""), form.get("theme", "built-in")
+        locale, to = form.get("locale", "en-US"), form.get("to") or "preview@mailyard.test"
         if concept not in CONCEPTS or theme_name not in themes:
             raise RequestError(400, "unknown concept or theme", "concept")
         mailer = _sandbox_mailer()
