@@ -93,7 +93,7 @@ def send_command(
         parsed_theme = theme_from_dict(theme_data) if theme_data else None
     except RenderError as exc:
         raise click.ClickException(str(exc)) from None
-    config = config_from_env(dry_run=dry_run or None)
+    config = config_from_env(dry_run=dry_run or None, mode=via)
     try:
         result = asyncio.run(
             _send(

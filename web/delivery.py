@@ -41,14 +41,16 @@ def _aws_credentials(env: Mapping[str, str]) -> bool:
 def config_from_env(env: Mapping[str, str] | None = None, **overrides: object) -> DeliveryConfig:
     """DeliveryConfig from the environment; `overrides` (from flags) win."""
     env = os.environ if env is None else env
+    mode = str(overrides.get("mode") or env.get("MAILYARD_DELIVERY", "sandbox"))
     values: dict[str, object] = {
-        "mode": env.get("MAILYARD_DELIVERY", "sandbox"),
+        "mode": mode,
         "resend_api_key": env.get("RESEND_API_KEY") or None,
         "resend_from": env.get("RESEND_FROM_APP_AUTH") or None,
         "resend_api_url": env.get("RESEND_API_URL") or DEFAULT_API_URL,
         "ses_from": env.get("BLUAUTH_SES_FROM_ADDRESS") or None,
         "ses_configuration_set": env.get("BLUAUTH_SES_CONFIGURATION_SET") or None,
-        "aws_credentials": _aws_credentials(env),
+        # boto3 costs ~18 MB of memory: imported only when the mode can route to SES.
+        "aws_credentials": mode in ("ses", "auto") and _aws_credentials(env),
         "smtp_host": env.get("MAILYARD_RELAY_HOST") or None,
         "smtp_port": int(env.get("MAILYARD_RELAY_PORT") or 587),
         "smtp_username": env.get("MAILYARD_RELAY_USER") or None,
