@@ -52,6 +52,7 @@ class Content:
     expiry: str | None = None
     closing: str | None = None
     footer: str = ""
+    code_first: bool = False  # the code is the point (login code); the button comes after it
 
 
 class _Writer:
@@ -206,6 +207,7 @@ def _login_code(c: LoginCode, theme: Theme, w: _Writer) -> Content:
         paragraphs=(_("Enter this code to sign in:"),),
         code_label=_("Your sign-in code:"),
         code=c.code,
+        code_first=True,
         button=None if c.sign_in_url is None else Button(_("Sign in"), c.sign_in_url),
         **link,
         expiry=_("The code expires in %(duration)s and works once.", duration=duration),

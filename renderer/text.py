@@ -14,11 +14,11 @@ def render_text(c: Content) -> str:
         lines += [paragraph, ""]
     if c.details:
         lines += [f"{label}: {value}" for label, value in c.details] + [""]
-    if c.code and not c.button:
+    if c.code and (c.code_first or not c.button):
         lines += [c.code_label or "", c.code, ""]
     if c.button:
         lines += [f"{c.button.label}:", c.button.url, ""]
-    if c.code and c.button:
+    if c.code and c.button and not c.code_first:
         lines += [c.code_label or "", c.code, ""]
     if c.expiry:
         lines += [c.expiry, ""]
