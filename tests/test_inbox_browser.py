@@ -240,7 +240,10 @@ def test_screenshots_light_and_dark(browser: object, site: Server, tmp_path: Pat
 
 
 def test_inbox_fits_a_phone_without_sideways_scrolling(browser: object, site: Server) -> None:
-    send(site, make_message(subject="A subject long enough to wrap on a phone " * 3, text="snippet " * 80))
+    send(
+        site,
+        make_message(subject="A subject long enough to wrap on a phone " * 3, text="snippet " * 80),
+    )
     context = browser.new_context(viewport={"width": 390, "height": 700})  # type: ignore[attr-defined]
     tab = context.new_page()
     tab.goto(site.url + "/")

@@ -9,7 +9,7 @@ import secrets
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -17,12 +17,22 @@ from starlette.routing import BaseRoute
 
 from sandbox.credentials import load_credentials, server_tls_context
 from sandbox.delivery import DeliveryConfig
+from sandbox.mailer import Mailer
 from sandbox.notify import Notifier
 from sandbox.smtp import SinkHandler, SMTPConfig, is_loopback, listen, start_smtp
 from sandbox.store import Retention, Store
 
-from . import api_delivery, api_info, api_message, api_messages, api_tags, openapi, ui
-from .delivery import config_from_env
+from . import (
+    api_delivery,
+    api_email_test,
+    api_info,
+    api_message,
+    api_messages,
+    api_tags,
+    openapi,
+    ui,
+)
+from .delivery import build_mailer, config_from_env
 from .errors import EXCEPTION_HANDLERS
 from .hosts import TrustedHosts, allowed_hosts
 from .security import CrossSiteGuard
@@ -46,6 +56,22 @@ class Context:
     http_port: int = 0
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    _mailer: Mailer | None = None
+
+    @property
+    def sink_host(self) -> str:
+        """Where this process reaches its own SMTP sink (loopback when bound to every address)."""
+        wildcard = self.settings.host in ("0.0.0.0", "::", "")  # noqa: S104 - recognising, not binding
+        return "127.0.0.1" if wildcard else self.settings.host
+
+    def mailer(self) -> Mailer:
+        """The mailer for sends this server makes; sandbox mode means this server's own sink."""
+        if self._mailer is None:
+            config = self.delivery
+            if config.mode == "sandbox":
+                config = replace(config, sandbox_host=self.sink_host, sandbox_port=self.smtp_port)
+            self._mailer = build_mailer(config, self.db)
+        return self._mailer
 
     @property
     def db(self) -> Store:
@@ -113,6 +139,7 @@ def create_app(
         *api_tags.routes(context),
         *api_info.routes(context),
         *api_delivery.routes(context),
+        *api_email_test.routes(context),
         *ui.routes(context),
     ]
     routes.append(openapi.route(routes))

@@ -488,6 +488,45 @@ PATHS: dict[str, Any] = {
             "responses": {"200": _text()},
         },
     },
+    "/api/v1/email-test": {
+        "post": {
+            "summary": "The spec's email-test: preview an auth email, or send a [TEST] copy",
+            "description": "BluAuth's body: emailConcept, recipientEmail, previewOnly, themeId "
+            "(a sample theme name); plus theme (inline object), locale, variables. Links carry "
+            "test-preview-token-000. Sends go through the configured delivery; a provider "
+            "that is not configured answers success with outcome skipped.",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["emailConcept"],
+                            "properties": {
+                                "emailConcept": {"type": "string"},
+                                "recipientEmail": {"type": "string"},
+                                "previewOnly": {"type": "boolean"},
+                                "themeId": {"type": "string"},
+                                "theme": {"type": "object"},
+                                "locale": {"type": "string"},
+                                "variables": {"type": "object"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {"success": {"type": "boolean"}, "data": {"type": "object"}},
+                    }
+                ),
+                "400": _ERR,
+                "502": _json({"type": "object"}, "The provider refused the send"),
+            },
+        }
+    },
     "/api/v1/send-log": {
         "get": {
             "summary": "mailyard: what the mailer sent, skipped (not configured), blocked, failed",

@@ -75,6 +75,15 @@ async def form_body(request: Request) -> dict[str, str]:
 async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
     """The request's JSON object; at most 1 MiB, read in chunks so a huge body is refused early."""
     raw = await _capped_body(request)
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    if (
+        raw.strip()
+        and content_type not in ("application/json", "")
+        and not content_type.endswith("+json")
+    ):
+        # A browser form or text/plain POST is a CORS "simple request": refusing it keeps
+        # other sites from driving the API without a preflight.
+        raise RequestError(415, "send the body as application/json", "body")
     if not raw.strip():
         if required:
             raise RequestError(400, "a JSON body is required", "body")

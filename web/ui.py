@@ -304,7 +304,7 @@ def routes(ctx: Context) -> list[BaseRoute]:
         return HTMLResponse(body, status_code=200 if result.outcome == "sent" else 502)
 
     def _sandbox_mailer() -> Mailer:
-        host = ctx.settings.host if ctx.settings.host not in ("0.0.0.0", "::") else "127.0.0.1"  # noqa: S104
+        host = ctx.sink_host
         route = choose(
             DeliveryConfig(mode="sandbox", sandbox_host=host, sandbox_port=ctx.smtp_port)
         )
