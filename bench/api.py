@@ -155,7 +155,12 @@ def measure(db: Path, n: int) -> list[tuple[str, list[float]]]:
             # The web inbox, rendered on the server (issue 5's budget: 100 ms at p99).
             results.append(("inbox page (HTML)", timed(client, "/", {}, n)))
             results.append(("inbox search page (HTML)", timed(client, "/", {"q": "invoice"}, n)))
-            results.append(("inbox older rows, 99% deep (HTML)", timed(client, "/ui/rows", {"before": "1000"}, n)))
+            results.append(
+                (
+                    "inbox older rows, 99% deep (HTML)",
+                    timed(client, "/ui/rows", {"before": "1000"}, n),
+                )
+            )
             results.append(("message page (HTML)", timed(client, f"/message/{ids[7]}", {}, n)))
         rss, peak = proc.status("VmRSS"), proc.status("VmHWM")
     finally:

@@ -13,8 +13,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from web.harness import ServerProcess
+
 ROOT = Path(__file__).resolve().parent.parent
-READY = re.compile(r"SMTP on 127\.0\.0\.1:(\d+), web and API on http://127\.0\.0\.1:(\d+)/")
 
 
 def small_message(i: int = 0) -> bytes:
@@ -79,45 +81,9 @@ class Proc:
             self.process.wait()
 
 
-def _wait_for(
-    process: subprocess.Popen[bytes], log: Path, pattern: re.Pattern[str], limit: float = 30
-) -> re.Match[str]:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        match = pattern.search(log.read_text(errors="replace"))
-        if match:
-            return match
-        if process.poll() is not None:
-            raise RuntimeError(log.read_text())
-        time.sleep(0.02)
-    process.kill()
-    raise RuntimeError("server did not start: " + log.read_text())
-
-
 def start_mailyard(db: Path, *args: str) -> Proc:
-    log = db.with_suffix(".log")
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "web",
-                "serve",
-                "--smtp-port",
-                "0",
-                "--http-port",
-                "0",
-                "--db",
-                str(db),
-                *args,
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    match = _wait_for(process, log, READY)
-    return Proc(process, int(match.group(1)), int(match.group(2)))
+    server = ServerProcess.start(db.parent, *args, db=db)
+    return Proc(server.process, server.smtp_port, server.http_port)
 
 
 def start_bare(folder: Path) -> Proc:
@@ -128,7 +94,11 @@ def start_bare(folder: Path) -> Proc:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    match = _wait_for(process, log, re.compile(r"port (\d+)"))
+    deadline = time.monotonic() + 30
+    while not (match := re.search(r"port (\d+)", log.read_text())):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the bare server did not start: " + log.read_text())
+        time.sleep(0.02)
     return Proc(process, int(match.group(1)))
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import ipaddress
 import logging
 import re
 import socket
@@ -47,16 +46,6 @@ class SMTPConfig:
     auth_require_tls: bool = True
     hostname: str = "mailyard"
     timeout: float = 300
-
-
-def is_loopback(host: str) -> bool:
-    """True when `host` names only the loopback interface."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class SinkHandler:

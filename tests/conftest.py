@@ -2,85 +2,30 @@
 
 from __future__ import annotations
 
-import os
-import re
-import signal
 import smtplib
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
 import pytest
 
-READY = re.compile(r"SMTP on 127\.0\.0\.1:(\d+), web and API on http://127\.0\.0\.1:(\d+)/")
+from web.harness import ServerProcess
 
 
-@dataclass
-class Server:
-    """A running `mailyard serve` subprocess."""
-
-    process: subprocess.Popen[str]
-    smtp_port: int
-    http_port: int
-    db: Path
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
+class Server(ServerProcess):
+    """A running `mailyard serve` (web.harness), with an API client at hand."""
 
     def api(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=10)
-
-    def stop(self, sig: int = signal.SIGINT) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        return self.process.wait(timeout=15)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
 
 
 def start_server(
     tmp: Path, *args: str, db: Path | None = None, env: dict[str, str] | None = None
 ) -> Server:
     """Start `mailyard serve` on free ports and wait (bounded) for its ready line."""
-    db = db or tmp / "mailyard.db"
-    log = tmp / f"server-{uuid.uuid4().hex[:8]}.log"
-    command = [
-        sys.executable,
-        "-m",
-        "web",
-        "serve",
-        "--smtp-port",
-        "0",
-        "--http-port",
-        "0",
-        "--db",
-        str(db),
-        *args,
-    ]
-    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, text=True, env=full_env
-        )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        match = READY.search(log.read_text(errors="replace"))
-        if match:
-            return Server(process, int(match.group(1)), int(match.group(2)), db, log)
-        if process.poll() is not None:
-            raise RuntimeError(f"mailyard exited with {process.returncode}:\n{log.read_text()}")
-        time.sleep(0.02)
-    process.kill()
-    raise RuntimeError(f"mailyard did not become ready:\n{log.read_text()}")
+    return Server.start(tmp, *args, db=db, env=env)
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,9 @@ from sandbox.credentials import load_credentials, server_tls_context
 from sandbox.delivery import DeliveryConfig
 from sandbox.mailer import Mailer
 from sandbox.notify import Notifier
-from sandbox.smtp import SinkHandler, SMTPConfig, is_loopback, listen, start_smtp
+from sandbox.smtp import SinkHandler, SMTPConfig, listen, start_smtp
 from sandbox.store import Retention, Store
+from senders import is_loopback
 
 from . import (
     api_delivery,
