@@ -17,7 +17,6 @@ class Notifier:
         self.version = 0
         self.closed = False
         self._changed = asyncio.Event()
-        self.latest: list[Stored] = []
 
     def close(self) -> None:
         """Wake every waiter for good: the server is shutting down."""
@@ -25,8 +24,8 @@ class Notifier:
         self._changed.set()
 
     def publish(self, stored: list[Stored]) -> None:
+        """Called after each commit with what it stored (unused here: waiters re-query)."""
         self.version += 1
-        self.latest = stored
         self._changed.set()
         self._changed = asyncio.Event()
 

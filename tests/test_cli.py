@@ -230,3 +230,33 @@ def test_send_unknown_concept_is_explained(tmp_path: Path) -> None:
         and "unknown concept" in result.stderr
         and "Traceback" not in result.stderr
     )
+
+
+def test_shutdown_ends_pending_long_polls_at_once(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    import httpx
+
+    srv = start_server(tmp_path)
+    outcome: dict[str, object] = {}
+
+    def poll() -> None:
+        try:
+            response = httpx.get(srv.url + "/api/v1/messages/wait", params={"timeout": 120, "after": "0"}, timeout=60)
+            outcome["status"] = response.status_code
+        except httpx.HTTPError as exc:  # the connection may close instead; either is prompt
+            outcome["status"] = type(exc).__name__
+
+    waiter = threading.Thread(target=poll)
+    waiter.start()
+    deadline = time.monotonic() + 10
+    with srv.api() as api:  # the poll is in flight once the server counts no new message for it
+        while time.monotonic() < deadline and api.get("/livez").status_code != 200:
+            time.sleep(0.05)
+    time.sleep(0.3)  # let the poll reach its wait; shutdown must still end it promptly
+    started = time.monotonic()
+    assert srv.stop() == 0
+    waiter.join(timeout=15)
+    assert not waiter.is_alive() and time.monotonic() - started < 10
+    assert outcome["status"] in (503, "RemoteProtocolError", "ReadError")

@@ -105,6 +105,8 @@ def routes(ctx: Context) -> list[Route]:
                     },
                     status_code=408,
                 )
+            if ctx.notifier.closed:  # woken by shutdown: the store is closing under us
+                raise RequestError(503, "mailyard is shutting down", code="shutting_down")
 
     def _cursor(request: Request) -> int | None:
         text = request.query_params.get("after")

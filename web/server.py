@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import signal
 import socket
 import sys
+from types import FrameType
 
 import uvicorn
 
@@ -39,6 +42,26 @@ def announce(context: Context) -> None:
     )
 
 
+class _Server(uvicorn.Server):
+    """uvicorn, telling the app the moment a stop is asked for.
+
+    uvicorn waits for open requests before the app's lifespan shutdown runs, so long polls and
+    event streams would hold a Ctrl-C for the whole grace period; closing the notifier at the
+    signal ends them at once.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.context: Context | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.context is not None and self.loop is not None:
+            with contextlib.suppress(RuntimeError):
+                self.loop.call_soon_threadsafe(self.context.notifier.close)
+        super().handle_exit(sig, frame)
+
+
 def run(settings: Settings) -> None:
     """Serve until Ctrl-C or SIGTERM; both listeners are bound first so errors come early."""
     logging.basicConfig(
@@ -56,16 +79,23 @@ def run(settings: Settings) -> None:
     except BindError:
         smtp_sock.close()
         raise
+    holder: list[_Server] = []
+
+    def ready(context: Context) -> None:
+        holder[0].context, holder[0].loop = context, asyncio.get_running_loop()
+        announce(context)
+
     app = create_app(
         settings,
         smtp_socket=smtp_sock,
         http_port=int(http_sock.getsockname()[1]),
-        on_ready=announce,
+        on_ready=ready,
     )
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=5
     )
-    server = uvicorn.Server(config)
+    server = _Server(config)
+    holder.append(server)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again; a stop we
     # asked for is a normal exit, so both end here as KeyboardInterrupt and exit 0.
     previous = signal.signal(signal.SIGTERM, _interrupt)
