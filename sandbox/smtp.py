@@ -36,6 +36,8 @@ class SMTPConfig:
 
     max_size: int = 50 * 1024 * 1024
     max_recipients: int = 1000
+    # asyncio accepts without limit; past this many open sessions a client gets 421 and a close.
+    max_connections: int = 500
     tls_context: ssl.SSLContext | None = None
     implicit_tls: bool = False
     require_tls: bool = False
@@ -57,6 +59,7 @@ class SinkHandler:
         self.accepted = 0
         self.accepted_bytes = 0
         self.rejected = 0
+        self.open_sessions = 0
 
     async def handle_RCPT(
         self,
@@ -152,6 +155,30 @@ class SinkSMTP(SMTP):
     # The stream limit only bounds how much one read buffers; command lines keep their own
     # 512-byte limit (command_size_limit).
     line_length_limit = 64 * 1024
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        handler = self.event_handler
+        first = getattr(self, "_original_transport", None) is None and not getattr(
+            self, "_counted", False
+        )
+        if first and isinstance(handler, SinkHandler):
+            if handler.open_sessions >= handler.config.max_connections:
+                # Refuse before any SMTP is spoken, as Postfix does past its process limit.
+                transport.write(b"421 4.7.0 Too many connections, try again later\r\n")  # type: ignore[attr-defined]
+                transport.close()
+                self._refused = True
+                return
+            handler.open_sessions += 1
+            self._counted = True
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if getattr(self, "_refused", False):
+            return
+        if getattr(self, "_counted", False) and isinstance(self.event_handler, SinkHandler):
+            self.event_handler.open_sessions -= 1
+            self._counted = False
+        super().connection_lost(error)
 
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
         # aiosmtpd builds a typing.Protocol class on every call and runs the full RFC 5322

@@ -243,7 +243,9 @@ def test_shutdown_ends_pending_long_polls_at_once(tmp_path: Path) -> None:
 
     def poll() -> None:
         try:
-            response = httpx.get(srv.url + "/api/v1/messages/wait", params={"timeout": 120, "after": "0"}, timeout=60)
+            response = httpx.get(
+                srv.url + "/api/v1/messages/wait", params={"timeout": 120, "after": "0"}, timeout=60
+            )
             outcome["status"] = response.status_code
         except httpx.HTTPError as exc:  # the connection may close instead; either is prompt
             outcome["status"] = type(exc).__name__

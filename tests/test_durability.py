@@ -191,3 +191,24 @@ def test_envelope_is_kept_and_raw_bytes_are_never_rewritten(tmp_path: Path) -> N
     assert row["subject"] == "café" and row["tls"] == 1
     assert "hidden@example.com" in row["bcc_json"]
     assert bytes(data) == raw
+
+
+def test_retention_by_age_removes_only_old_messages(tmp_path: Path) -> None:
+    import time
+
+    from sandbox import queries
+    from sandbox.store import Retention
+
+    with Store(str(tmp_path / "age.db"), retention=Retention(max_age=3600)) as store:
+        old = store.ingest_sync(b"Subject: old\r\n\r\nx", Envelope("a@x", ("b@x",)))
+        store.ingest_sync(b"Subject: new\r\n\r\nx", Envelope("a@x", ("b@x",)))
+        store.writer.call(
+            lambda conn: conn.execute(
+                "UPDATE messages SET created_ts = ? WHERE seq = ?", (time.time() - 7200, old.seq)
+            )
+        )
+        removed = asyncio.run(store.prune_by_age())
+        page = queries.list_page(store.reader, mailbox=None, start=0, limit=10)
+        leftovers = store.reader.execute("SELECT count(*) FROM message_data").fetchone()[0]
+    assert removed == 1 and [m.subject for m in page.messages] == ["new"]
+    assert page.total == 1 and leftovers == 1  # no orphaned raw bytes, counts kept right

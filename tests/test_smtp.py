@@ -6,6 +6,7 @@ import asyncio
 import smtplib
 import socket
 import ssl
+import time
 from pathlib import Path
 
 import aiosmtplib
@@ -416,3 +417,66 @@ def test_fast_address_parsing_agrees_with_aiosmtpd(arg: str) -> None:
     ours = SinkSMTP.__new__(SinkSMTP)
     stock = SMTP.__new__(SMTP)
     assert ours._getaddr(arg) == stock._getaddr(arg)
+
+
+def test_connections_past_the_cap_get_421_and_a_freed_slot_is_reused(tmp_path: Path) -> None:
+    srv = start_server(tmp_path, "--smtp-max-connections", "2")
+    try:
+        first, second = Conversation(srv.smtp_port), Conversation(srv.smtp_port)
+        third = socket.create_connection(("127.0.0.1", srv.smtp_port), timeout=10)
+        assert third.makefile("rb").readline().startswith(b"421 4.7.0")
+        assert third.recv(1) == b""  # and closed
+        third.close()
+        assert first.cmd(b"QUIT\r\n").startswith(b"221")
+        first.close()
+        # The slot frees when the session ends (bounded wait: the server sees the close first).
+        deadline = time.monotonic() + 10
+        while True:
+            fourth = socket.create_connection(("127.0.0.1", srv.smtp_port), timeout=10)
+            banner = fourth.makefile("rb").readline()
+            fourth.close()
+            if banner.startswith(b"220") or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert banner.startswith(b"220")
+        second.close()
+    finally:
+        assert srv.stop() == 0
+
+
+def test_oversized_command_and_unknown_verbs(server: Server) -> None:
+    c = Conversation(server.smtp_port)
+    c.cmd(b"EHLO test\r\n")
+    assert c.cmd(b"MAIL FROM:<" + b"a" * 600 + b"@example.com>\r\n").startswith(b"500")
+    assert c.cmd(b"NOOP\r\n").startswith(b"250")  # the session is still usable
+    replies = [c.cmd(b"BOGUS\r\n") for _ in range(5)]
+    assert replies[-1].startswith(b"502 5.5.1")
+    c.close()
+
+
+def test_smtputf8_envelope_and_8bit_body_round_trip(
+    server: Server, api: httpx.Client, mailbox: str
+) -> None:
+    import base64
+
+    c = Conversation(server.smtp_port)
+    assert b"SMTPUTF8" in c.cmd(b"EHLO test\r\n")
+    c.cmd(b"AUTH PLAIN " + base64.b64encode(b"\0" + mailbox.encode() + b"\0pw") + b"\r\n")
+    assert c.cmd("MAIL FROM:<josé@bücher.example> SMTPUTF8 BODY=8BITMIME\r\n".encode()).startswith(
+        b"250"
+    )
+    assert c.cmd("RCPT TO:<zoë@bücher.example>\r\n".encode()).startswith(b"250")
+    c.cmd(b"DATA\r\n")
+    body = (
+        "Subject: Grüße\r\nFrom: josé@bücher.example\r\n\r\n".encode()
+        + b"\xff\xfe invalid utf-8 \x00 nul\r\n"
+    )
+    assert c.cmd(body + b".\r\n").startswith(b"250")
+    c.close()
+    (found,) = messages(api, mailbox)
+    assert found["Subject"] == "Grüße"
+    assert api.get(f"/api/v1/message/{found['ID']}/raw").content == body
+    full = api.get(f"/api/v1/message/{found['ID']}").json()
+    assert full["Envelope"]["MailFrom"] == "josé@bücher.example" and full["Envelope"]["RcptTo"] == [
+        "zoë@bücher.example"
+    ]

@@ -88,6 +88,7 @@ def smtp_config(settings: Settings) -> SMTPConfig:
     return SMTPConfig(
         max_size=settings.smtp_max_size,
         max_recipients=settings.smtp_max_recipients,
+        max_connections=settings.smtp_max_connections,
         tls_context=tls,
         implicit_tls=settings.smtp_tls_implicit and tls is not None,
         require_tls=settings.smtp_require_tls,

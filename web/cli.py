@@ -130,6 +130,14 @@ def main() -> None:
     help="Recipients per message; extra RCPT commands get 452.",
 )
 @click.option(
+    "--smtp-max-connections",
+    type=click.IntRange(1),
+    default=500,
+    envvar=_env("SMTP_MAX_CONNECTIONS"),
+    show_envvar=True,
+    help="Open SMTP sessions at once; past it a client gets 421 and a close.",
+)
+@click.option(
     "--smtp-tls-cert",
     type=click.Path(dir_okay=False),
     envvar=_env("SMTP_TLS_CERT"),

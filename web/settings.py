@@ -21,6 +21,7 @@ class Settings:
     max_age: float = 0
     smtp_max_size: int = 50 * 1024 * 1024
     smtp_max_recipients: int = 1000
+    smtp_max_connections: int = 500
     smtp_tls_cert: str | None = None
     smtp_tls_key: str | None = None
     smtp_tls_implicit: bool = False
