@@ -26,7 +26,7 @@ from .concepts import (
 )
 from .errors import HeaderInjectionError, RenderError, ThemeError, VariableError
 from .i18n import SUPPORTED_LOCALES, resolve_locale
-from .message import build_message
+from .message import build_message, check_header
 from .render import RenderedEmail, render
 from .themes import BUILTIN_THEME, FONT_PRESETS, Theme, resolve_theme, theme_from_dict
 
@@ -51,6 +51,7 @@ __all__ = [
     "VariableError",
     "Welcome",
     "build_message",
+    "check_header",
     "concept_from_vars",
     "render",
     "resolve_locale",

@@ -25,7 +25,8 @@ from .render import RenderedEmail
 _ADDRESS_RE = re.compile(r"^[^\s@<>\"(),;:\\]+@[A-Za-z0-9.-]+$")
 
 
-def _check(name: str, value: str) -> str:
+def check_header(name: str, value: str) -> str:
+    """`value` if it is safe as the `name` header; HeaderInjectionError if it holds a line break."""
     if "\r" in value or "\n" in value or "\0" in value:
         raise HeaderInjectionError(f"the {name} header must not contain a line break", name)
     if "=?" in value:
@@ -39,7 +40,7 @@ def _check(name: str, value: str) -> str:
 
 
 def _address(name: str, value: str) -> str:
-    _check(name, value)
+    check_header(name, value)
     if not _ADDRESS_RE.match(value):
         raise HeaderInjectionError(f"{value!r} is not a plain email address", name)
     return value
@@ -63,23 +64,23 @@ def build_message(
     message = EmailMessage(policy=SMTP)
     local, _, domain = sender.rpartition("@")
     message["From"] = Address(
-        display_name=_check("From", email.from_name), username=local, domain=domain
+        display_name=check_header("From", email.from_name), username=local, domain=domain
     )
     message["To"] = ", ".join(_address("To", r) for r in recipients)
     if reply_to:
         message["Reply-To"] = _address("Reply-To", reply_to)
-    message["Subject"] = _check("Subject", email.subject)
+    message["Subject"] = check_header("Subject", email.subject)
     message["Date"] = format_datetime(date or email.rendered_at)
     message["Message-ID"] = make_msgid(idstring=secrets.token_hex(8), domain=domain)
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
     # A fresh reference stops Gmail from threading every "Reset your password" together.
     message["X-Entity-Ref-ID"] = secrets.token_hex(16)
-    tag_list = [_check("X-Tags", t.strip()) for t in tags if t.strip()]
+    tag_list = [check_header("X-Tags", t.strip()) for t in tags if t.strip()]
     if tag_list:
         message["X-Tags"] = ", ".join(tag_list)
     for name, value in (extra_headers or {}).items():
-        message[_check("header name", name)] = _check(name, value)
+        message[check_header("header name", name)] = check_header(name, value)
     message.set_content(email.text, cte="quoted-printable")
     message.add_alternative(email.html, subtype="html", cte="quoted-printable")
     return message

@@ -29,6 +29,7 @@ from . import (
     api_info,
     api_message,
     api_messages,
+    api_send,
     api_tags,
     openapi,
     ui,
@@ -142,6 +143,7 @@ def create_app(
         *api_info.routes(context),
         *api_delivery.routes(context),
         *api_email_test.routes(context),
+        *api_send.routes(context),
         *ui.routes(context),
     ]
     routes.append(openapi.route(routes))

@@ -119,6 +119,64 @@ MAILPIT_PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/send": {
+        "post": {
+            "summary": "Store a message built from JSON (Mailpit's HTTP send API)",
+            "parameters": [_q("mailbox", "The mailbox to store it in (default: default)")],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["From"],
+                            "properties": {
+                                "From": {
+                                    "type": "object",
+                                    "properties": {
+                                        "Email": {"type": "string"},
+                                        "Name": {"type": "string"},
+                                    },
+                                },
+                                "To": {"type": "array", "items": {"type": "object"}},
+                                "Cc": {"type": "array", "items": {"type": "object"}},
+                                "Bcc": {"type": "array", "items": {"type": "string"}},
+                                "ReplyTo": {"type": "array", "items": {"type": "object"}},
+                                "Subject": {"type": "string"},
+                                "Text": {"type": "string"},
+                                "HTML": {"type": "string"},
+                                "Headers": {
+                                    "type": "object",
+                                    "additionalProperties": {"type": "string"},
+                                },
+                                "Tags": {"type": "array", "items": {"type": "string"}},
+                                "Attachments": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "Content": {"type": "string", "description": "base64"},
+                                            "Filename": {"type": "string"},
+                                            "ContentType": {"type": "string"},
+                                            "ContentID": {
+                                                "type": "string",
+                                                "description": "set: attached inline",
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json({"type": "object", "properties": {"ID": {"type": "string"}}}),
+                "400": _ERR,
+                "413": _ERR,
+            },
+        }
+    },
     "/view/{id}/part/{part}": {
         "get": {
             "summary": "An inline raster image of the HTML view (what cid: references point at)",

@@ -47,15 +47,15 @@ def str_param(request: Request, name: str) -> str | None:
     return value if value else None
 
 
-async def _capped_body(request: Request) -> bytes:
+async def _capped_body(request: Request, limit: int = MAX_JSON_BODY) -> bytes:
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_JSON_BODY:
-        raise RequestError(413, f"the body is larger than {MAX_JSON_BODY} bytes", "body")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise RequestError(413, f"the body is larger than {limit} bytes", "body")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_JSON_BODY:
-            raise RequestError(413, f"the body is larger than {MAX_JSON_BODY} bytes", "body")
+        if size > limit:
+            raise RequestError(413, f"the body is larger than {limit} bytes", "body")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -72,9 +72,11 @@ async def form_body(request: Request) -> dict[str, str]:
     return dict(pairs)
 
 
-async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
+async def json_body(
+    request: Request, *, required: bool = True, limit: int = MAX_JSON_BODY
+) -> dict[str, Any]:
     """The request's JSON object; at most 1 MiB, read in chunks so a huge body is refused early."""
-    raw = await _capped_body(request)
+    raw = await _capped_body(request, limit)
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
     if (
         raw.strip()
