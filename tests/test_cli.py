@@ -262,3 +262,24 @@ def test_shutdown_ends_pending_long_polls_at_once(tmp_path: Path) -> None:
     waiter.join(timeout=15)
     assert not waiter.is_alive() and time.monotonic() - started < 10
     assert outcome["status"] in (503, "RemoteProtocolError", "ReadError")
+
+
+def test_db_sync_full_serves_and_keeps_mail(tmp_path: Path) -> None:
+    import smtplib
+
+    srv = start_server(tmp_path, "--db-sync", "full")
+    try:
+        with smtplib.SMTP("127.0.0.1", srv.smtp_port) as smtp:
+            smtp.sendmail("a@example.com", ["b@example.com"], b"Subject: fully synced\r\n\r\nx")
+        with srv.api() as api:
+            assert [m["Subject"] for m in api.get("/api/v1/messages").json()["messages"]] == [
+                "fully synced"
+            ]
+    finally:
+        assert srv.stop() == 0
+    srv = start_server(tmp_path, "--db-sync", "full", db=srv.db)  # and it is there after a restart
+    try:
+        with srv.api() as api:
+            assert api.get("/api/v1/messages").json()["total"] == 1
+    finally:
+        assert srv.stop() == 0
