@@ -106,26 +106,19 @@ def compose(parts: Parts) -> bytes:
         )
         maintype, _, subtype = ctype.partition("/")
         subtype = subtype or "octet-stream"
-        cid = f"<{item.content_id}>" if item.content_id else None
-        if cid and isinstance(html_part, EmailMessage):
-            # An image the HTML refers to by cid: goes beside it in multipart/related.
-            html_part.add_related(
-                item.content,
-                maintype,
-                subtype,
-                filename=item.filename,
-                disposition="inline",
-                cid=cid,
-            )
-        elif cid:
-            message.add_attachment(
-                item.content,
-                maintype,
-                subtype,
-                filename=item.filename,
-                disposition="inline",
-                cid=cid,
-            )
-        else:
+        if not item.content_id:
             message.add_attachment(item.content, maintype, subtype, filename=item.filename)
+            continue
+        # An image the HTML refers to by cid: goes beside it in multipart/related, or inline.
+        add = (
+            html_part.add_related if isinstance(html_part, EmailMessage) else message.add_attachment
+        )
+        add(
+            item.content,
+            maintype,
+            subtype,
+            filename=item.filename,
+            disposition="inline",
+            cid=f"<{item.content_id}>",
+        )
     return message.as_bytes()

@@ -56,6 +56,16 @@ def test_test_send_lands_in_the_sandbox_with_the_test_prefix(
         ({"emailConcept": "welcome"}, "recipientEmail"),
         ({"emailConcept": "welcome", "previewOnly": "yes"}, "previewOnly"),
         ({"emailConcept": "welcome", "previewOnly": True, "themeId": "nope"}, "themeId"),
+        # A name, never a path: the API does not read files it is pointed at.
+        (
+            {
+                "emailConcept": "welcome",
+                "previewOnly": True,
+                "themeId": "fixtures/themes/acme.json",
+            },
+            "themeId",
+        ),
+        ({"emailConcept": "welcome", "previewOnly": True, "themeId": "../themes/acme"}, "themeId"),
         (
             {"emailConcept": "welcome", "previewOnly": True, "theme": {"primaryColor": "red"}},
             "primaryColor",

@@ -15,13 +15,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from renderer import CONCEPTS, RenderError, render, theme_from_dict
+from renderer import CONCEPTS, RenderError, Theme, render, theme_from_dict
 from renderer.concepts import ALIASES
 from renderer.samples import sample
 
-from .cli_render import load_theme
 from .errors import RequestError
 from .params import json_body
+from .samples import sample_theme
 
 if TYPE_CHECKING:
     from .app import Context
@@ -90,7 +90,7 @@ def routes(ctx: Context) -> list[Route]:
     return [Route("/api/v1/email-test", email_test, methods=["POST"])]
 
 
-def _theme(body: dict[str, Any]) -> Any:
+def _theme(body: dict[str, Any]) -> Theme | None:
     inline = body.get("theme")
     if inline is not None:
         if not isinstance(inline, dict):
@@ -102,7 +102,8 @@ def _theme(body: dict[str, Any]) -> Any:
     if not isinstance(theme_id, str):
         raise RequestError(400, "themeId must be a string", "themeId")
     try:
-        data = load_theme(theme_id) if "/" not in theme_id else None
-    except Exception:  # click's BadParameter: an unknown sample theme
-        raise RequestError(400, f"unknown themeId {theme_id!r}", "themeId") from None
-    return theme_from_dict(data) if data else None
+        return sample_theme(theme_id)  # a name only: the API never reads a path it is given
+    except LookupError as exc:
+        raise RequestError(400, str(exc), "themeId") from None
+    except ValueError as exc:
+        raise RequestError(400, str(exc), "themeId") from None

@@ -9,35 +9,23 @@ from typing import Any
 
 import click
 
-from renderer import CONCEPTS, RenderError, build_message, render, theme_from_dict
+from renderer import CONCEPTS, RenderError, Theme, build_message, render
 from renderer.concepts import ALIASES
 from renderer.samples import sample
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+from .samples import sample_theme, sample_theme_names, theme_file
 
 
-def _theme_names() -> list[str]:
-    folder = FIXTURES / "themes"
-    return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
-
-
-def load_theme(value: str | None) -> dict[str, Any] | None:
+def load_theme(value: str | None) -> Theme | None:
     """A theme from a JSON file, or by the name of a sample theme in fixtures/themes/."""
     if not value or value in ("default", "builtin"):
         return None
-    path = Path(value)
-    if not path.exists():
-        path = FIXTURES / "themes" / f"{value}.json"
-    if not path.exists():
-        known = ", ".join(_theme_names()) or "none found"
-        raise click.BadParameter(f"no theme file or sample theme {value!r} (samples: {known})")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise click.BadParameter(f"cannot read {path}: {exc}") from None
-    if not isinstance(data, dict):
-        raise click.BadParameter(f"{path} must hold a JSON object")
-    return data
+        return theme_file(Path(value)) if Path(value).exists() else sample_theme(value)
+    except LookupError as exc:
+        raise click.BadParameter(f"no theme file or sample theme {value!r} ({exc})") from None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def vars_from(pairs: tuple[str, ...], context: str | None) -> dict[str, Any]:
@@ -69,7 +57,7 @@ def _listing() -> str:
             lines.append(f"    {var['spec']:<15} {var['type']:<9} {need:<8}  {var['description']}")
     aliases = ", ".join(f"{a} = {c}" for a, c in ALIASES.items())
     lines.append(f"aliases: {aliases}")
-    lines.append(f"sample themes: {', '.join(_theme_names()) or 'none'}")
+    lines.append(f"sample themes: {', '.join(sample_theme_names()) or 'none'}")
     return "\n".join(lines)
 
 
@@ -142,10 +130,10 @@ def render_command(
             f"unknown concept; one of {', '.join(CONCEPTS)}", param_hint="CONCEPT"
         )
     try:
-        theme_data = load_theme(theme)
+        chosen = load_theme(theme)
         email = render(
             sample(concept, vars_from(pairs, context)),
-            theme_from_dict(theme_data) if theme_data else None,
+            chosen,
             locale=locale,
             timezone=timezone,
             test=test,

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from renderer import CONCEPTS, Concept, RenderError, Theme, theme_from_dict
+from renderer import CONCEPTS, Concept, RenderError, Theme
 from renderer.concepts import ALIASES
 from sandbox.delivery import MODES, DeliveryConfig
 from sandbox.errors import SandboxError
@@ -88,9 +88,8 @@ def send_command(
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("botocore").setLevel(logging.WARNING)  # its DEBUG logs carry headers
     try:
-        theme_data = load_theme(theme)
+        parsed_theme = load_theme(theme)
         email_concept = sample(concept, vars_from(pairs, context))
-        parsed_theme = theme_from_dict(theme_data) if theme_data else None
     except RenderError as exc:
         raise click.ClickException(str(exc)) from None
     config = config_from_env(dry_run=dry_run or None, mode=via)

@@ -123,53 +123,49 @@ MAILPIT_PATHS: dict[str, Any] = {
         "post": {
             "summary": "Store a message built from JSON (Mailpit's HTTP send API)",
             "parameters": [_q("mailbox", "The mailbox to store it in (default: default)")],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "required": ["From"],
+                    "properties": {
+                        "From": {
                             "type": "object",
-                            "required": ["From"],
                             "properties": {
-                                "From": {
-                                    "type": "object",
-                                    "properties": {
-                                        "Email": {"type": "string"},
-                                        "Name": {"type": "string"},
-                                    },
-                                },
-                                "To": {"type": "array", "items": {"type": "object"}},
-                                "Cc": {"type": "array", "items": {"type": "object"}},
-                                "Bcc": {"type": "array", "items": {"type": "string"}},
-                                "ReplyTo": {"type": "array", "items": {"type": "object"}},
-                                "Subject": {"type": "string"},
-                                "Text": {"type": "string"},
-                                "HTML": {"type": "string"},
-                                "Headers": {
-                                    "type": "object",
-                                    "additionalProperties": {"type": "string"},
-                                },
-                                "Tags": {"type": "array", "items": {"type": "string"}},
-                                "Attachments": {
-                                    "type": "array",
-                                    "items": {
-                                        "type": "object",
-                                        "properties": {
-                                            "Content": {"type": "string", "description": "base64"},
-                                            "Filename": {"type": "string"},
-                                            "ContentType": {"type": "string"},
-                                            "ContentID": {
-                                                "type": "string",
-                                                "description": "set: attached inline",
-                                            },
-                                        },
+                                "Email": {"type": "string"},
+                                "Name": {"type": "string"},
+                            },
+                        },
+                        "To": {"type": "array", "items": {"type": "object"}},
+                        "Cc": {"type": "array", "items": {"type": "object"}},
+                        "Bcc": {"type": "array", "items": {"type": "string"}},
+                        "ReplyTo": {"type": "array", "items": {"type": "object"}},
+                        "Subject": {"type": "string"},
+                        "Text": {"type": "string"},
+                        "HTML": {"type": "string"},
+                        "Headers": {
+                            "type": "object",
+                            "additionalProperties": {"type": "string"},
+                        },
+                        "Tags": {"type": "array", "items": {"type": "string"}},
+                        "Attachments": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "Content": {"type": "string", "description": "base64"},
+                                    "Filename": {"type": "string"},
+                                    "ContentType": {"type": "string"},
+                                    "ContentID": {
+                                        "type": "string",
+                                        "description": "set: attached inline",
                                     },
                                 },
                             },
-                        }
-                    }
+                        },
+                    },
                 },
-            },
+                required=True,
+            ),
             "responses": {
                 "200": _json({"type": "object", "properties": {"ID": {"type": "string"}}}),
                 "400": _ERR,
@@ -214,21 +210,17 @@ MAILPIT_PATHS: dict[str, Any] = {
         },
         "put": {
             "summary": "Set (replace) the tags of messages",
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["IDs", "Tags"],
-                            "properties": {
-                                "IDs": {"type": "array", "items": {"type": "string"}},
-                                "Tags": {"type": "array", "items": {"type": "string"}},
-                            },
-                        }
-                    }
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "required": ["IDs", "Tags"],
+                    "properties": {
+                        "IDs": {"type": "array", "items": {"type": "string"}},
+                        "Tags": {"type": "array", "items": {"type": "string"}},
+                    },
                 },
-            },
+                required=True,
+            ),
             "responses": {"200": _text(), "400": _ERR},
         },
     },
@@ -236,18 +228,14 @@ MAILPIT_PATHS: dict[str, Any] = {
         "put": {
             "summary": "Rename a tag",
             "parameters": [_path("tag", "The tag")],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["Name"],
-                            "properties": {"Name": {"type": "string"}},
-                        }
-                    }
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "required": ["Name"],
+                    "properties": {"Name": {"type": "string"}},
                 },
-            },
+                required=True,
+            ),
             "responses": {"200": _text(), "400": _ERR},
         },
         "delete": {

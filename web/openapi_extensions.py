@@ -6,11 +6,11 @@ from typing import Any
 
 from .openapi_parts import (
     _ERR,
-    ID,
     MAILBOX,
     SEARCH_HELP,
     TZ,
-    _404,
+    _body,
+    _found_in_message,
     _json,
     _q,
     _ref,
@@ -81,42 +81,12 @@ EXTENSION_PATHS: dict[str, Any] = {
             },
         }
     },
-    "/api/v1/message/{id}/links": {
-        "get": {
-            "summary": "mailyard: every link, with its text, query and token parameters",
-            "parameters": [ID, MAILBOX],
-            "responses": {
-                "200": _json(
-                    {
-                        "type": "object",
-                        "properties": {
-                            "ID": {"type": "string"},
-                            "links": {"type": "array", "items": _ref("Link")},
-                        },
-                    }
-                ),
-                "404": _404,
-            },
-        }
-    },
-    "/api/v1/message/{id}/codes": {
-        "get": {
-            "summary": "mailyard: one-time codes in the subject and body, most likely first",
-            "parameters": [ID, MAILBOX],
-            "responses": {
-                "200": _json(
-                    {
-                        "type": "object",
-                        "properties": {
-                            "ID": {"type": "string"},
-                            "codes": {"type": "array", "items": _ref("Code")},
-                        },
-                    }
-                ),
-                "404": _404,
-            },
-        }
-    },
+    "/api/v1/message/{id}/links": _found_in_message(
+        "mailyard: every link, with its text, query and token parameters", "links", "Link"
+    ),
+    "/api/v1/message/{id}/codes": _found_in_message(
+        "mailyard: one-time codes in the subject and body, most likely first", "codes", "Code"
+    ),
     "/api/v1/email-test": {
         "post": {
             "summary": "The spec's email-test: preview an auth email, or send a [TEST] copy",
@@ -124,26 +94,22 @@ EXTENSION_PATHS: dict[str, Any] = {
             "(a sample theme name); plus theme (inline object), locale, variables. Links carry "
             "test-preview-token-000. Sends go through the configured delivery; a provider "
             "that is not configured answers success with outcome skipped.",
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["emailConcept"],
-                            "properties": {
-                                "emailConcept": {"type": "string"},
-                                "recipientEmail": {"type": "string"},
-                                "previewOnly": {"type": "boolean"},
-                                "themeId": {"type": "string"},
-                                "theme": {"type": "object"},
-                                "locale": {"type": "string"},
-                                "variables": {"type": "object"},
-                            },
-                        }
-                    }
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "required": ["emailConcept"],
+                    "properties": {
+                        "emailConcept": {"type": "string"},
+                        "recipientEmail": {"type": "string"},
+                        "previewOnly": {"type": "boolean"},
+                        "themeId": {"type": "string"},
+                        "theme": {"type": "object"},
+                        "locale": {"type": "string"},
+                        "variables": {"type": "object"},
+                    },
                 },
-            },
+                required=True,
+            ),
             "responses": {
                 "200": _json(
                     {

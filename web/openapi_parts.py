@@ -210,5 +210,27 @@ _IDS_BODY = {
 }
 
 
-def _body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"required": False, "content": {"application/json": {"schema": schema}}}
+def _body(schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def _found_in_message(summary: str, key: str, item: str) -> dict[str, Any]:
+    """A GET over one message answering {ID, <key>: [<item>...]}."""
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": [ID, MAILBOX],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "ID": {"type": "string"},
+                            key: {"type": "array", "items": _ref(item)},
+                        },
+                    }
+                ),
+                "404": _404,
+            },
+        }
+    }

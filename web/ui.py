@@ -21,7 +21,7 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from renderer import CONCEPTS, SUPPORTED_LOCALES, RenderError, Theme, render, theme_from_dict
+from renderer import CONCEPTS, SUPPORTED_LOCALES, RenderError, Theme, render
 from renderer.render import GMAIL_CLIP_BYTES
 from renderer.samples import sample
 from sandbox import mime, queries
@@ -32,9 +32,9 @@ from sandbox.summary import html_to_text
 from senders import Retrying, SMTPRelay, SMTPSender
 
 from .api_message import HTML_VIEW_CSP, force_scheme
-from .cli_render import FIXTURES
 from .errors import RequestError
 from .params import form_body, str_param
+from .samples import sample_theme, sample_theme_names
 from .security import csrf_token
 
 if TYPE_CHECKING:
@@ -142,13 +142,11 @@ def checks(view: mime.MessageView, links: list[Any]) -> list[dict[str, Any]]:
 
 def _sample_themes() -> dict[str, Theme | None]:
     themes: dict[str, Theme | None] = {"built-in": None}
-    folder = FIXTURES / "themes"
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.json")):
-            try:
-                themes[path.stem] = theme_from_dict(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError, RenderError):
-                continue
+    for name in sample_theme_names():
+        try:
+            themes[name] = sample_theme(name)
+        except (ValueError, RenderError):  # a broken sample is left out of the gallery
+            continue
     return themes
 
 
