@@ -22,8 +22,11 @@ def load_theme(value: str | None) -> Theme | None:
         return None
     try:
         return theme_file(Path(value)) if Path(value).exists() else sample_theme(value)
-    except LookupError as exc:
-        raise click.BadParameter(f"no theme file or sample theme {value!r} ({exc})") from None
+    except LookupError:
+        known = ", ".join(sample_theme_names()) or "none"
+        raise click.BadParameter(
+            f"no theme file or sample theme {value!r} (samples: {known})"
+        ) from None
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
