@@ -21,8 +21,8 @@ import httpx
 from common import ROOT, percentile, start_mailyard
 
 sys.path.insert(0, str(ROOT))
-from sandbox.messages import Envelope
-from sandbox.store import Store
+from mailyard.sandbox.store import Store
+from mailyard.sandbox.store.records import Envelope
 
 WORDS = [
     "account",

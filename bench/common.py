@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from web.harness import ServerProcess
+from mailyard.web.testing.harness import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 

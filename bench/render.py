@@ -18,8 +18,8 @@ import time
 from common import ROOT, percentile
 
 sys.path.insert(0, str(ROOT))
-from renderer import CONCEPTS, SUPPORTED_LOCALES, render, theme_from_dict
-from renderer.samples import sample
+from mailyard.renderer import CONCEPTS, SUPPORTED_LOCALES, render, theme_from_dict
+from mailyard.renderer.samples import sample
 
 
 def _themes() -> list[object]:

@@ -3,7 +3,7 @@
 Pure: nothing of mailyard's own is imported here, nothing is read from the environment, and the
 only files touched are this package's own templates and catalogues, loaded once.
 
-    from renderer import PasswordReset, Theme, render, build_message
+    from mailyard.renderer import PasswordReset, Theme, render, build_message
     concept = PasswordReset(reset_url="https://auth.example.com/r?token=abc")
     email = render(concept, theme=Theme(name="Acme"), locale="de")
     message = build_message(email, sender="no-reply@auth.example.com", to="jane@example.com")
@@ -11,7 +11,7 @@ only files touched are this package's own templates and catalogues, loaded once.
 
 from __future__ import annotations
 
-from .concepts import (
+from mailyard.renderer.concepts import (
     CONCEPTS,
     Concept,
     EmailChangeConfirm,
@@ -24,11 +24,17 @@ from .concepts import (
     Welcome,
     concept_from_vars,
 )
-from .errors import HeaderInjectionError, RenderError, ThemeError, VariableError
-from .i18n import SUPPORTED_LOCALES, resolve_locale
-from .message import build_message, check_header
-from .render import RenderedEmail, render
-from .themes import BUILTIN_THEME, FONT_PRESETS, Theme, resolve_theme, theme_from_dict
+from mailyard.renderer.errors import HeaderInjectionError, RenderError, ThemeError, VariableError
+from mailyard.renderer.i18n import SUPPORTED_LOCALES, resolve_locale
+from mailyard.renderer.message import build_message, check_header
+from mailyard.renderer.render import RenderedEmail, render
+from mailyard.renderer.themes import (
+    BUILTIN_THEME,
+    FONT_PRESETS,
+    Theme,
+    resolve_theme,
+    theme_from_dict,
+)
 
 __all__ = [
     "BUILTIN_THEME",

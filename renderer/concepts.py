@@ -11,7 +11,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, get_type_hints
 
-from .errors import VariableError
+from mailyard.renderer.errors import VariableError
 
 _URL_RE = re.compile(r"^https?://[^\s\"'<>\\]+$")
 _CODE_RE = re.compile(r"^[A-Za-z0-9-]{3,16}$")

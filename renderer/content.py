@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import i18n
-from .concepts import (
+from mailyard.renderer import i18n
+from mailyard.renderer.concepts import (
     Concept,
     EmailChangeConfirm,
     EmailChangeNotice,
@@ -23,7 +23,7 @@ from .concepts import (
     SecurityNotice,
     Welcome,
 )
-from .themes import BUILTIN_THEME, Theme
+from mailyard.renderer.themes import BUILTIN_THEME, Theme
 
 BUILTIN_FOOTER = BUILTIN_THEME.footer_text
 

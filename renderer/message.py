@@ -19,8 +19,8 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
-from .errors import HeaderInjectionError
-from .render import RenderedEmail
+from mailyard.renderer.errors import HeaderInjectionError
+from mailyard.renderer.render import RenderedEmail
 
 _ADDRESS_RE = re.compile(r"^[^\s@<>\"(),;:\\]+@[A-Za-z0-9.-]+$")
 

@@ -14,11 +14,11 @@ import css_inline
 import jinja2
 from markupsafe import Markup
 
-from . import colors, content, i18n
-from .concepts import Concept
-from .errors import VariableError
-from .text import render_text
-from .themes import Theme, resolve_theme
+from mailyard.renderer import colors, content, i18n
+from mailyard.renderer.concepts import Concept
+from mailyard.renderer.errors import VariableError
+from mailyard.renderer.text import render_text
+from mailyard.renderer.themes import Theme, resolve_theme
 
 TEST_PREFIX = "[TEST] "
 GMAIL_CLIP_BYTES = 102 * 1024

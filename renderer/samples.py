@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .concepts import ALIASES, CONCEPTS, Concept, concept_from_vars
+from mailyard.renderer.concepts import ALIASES, CONCEPTS, Concept, concept_from_vars
 
 PREVIEW_TOKEN = "test-preview-token-000"  # noqa: S105 - a placeholder, by design
 

@@ -5,7 +5,7 @@ Every URL stands in full on a line of its own, so it survives wrapping and copy 
 
 from __future__ import annotations
 
-from .content import Content
+from mailyard.renderer.content import Content
 
 
 def render_text(c: Content) -> str:

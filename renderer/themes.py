@@ -12,8 +12,8 @@ import unicodedata
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from . import colors
-from .errors import ThemeError
+from mailyard.renderer import colors
+from mailyard.renderer.errors import ThemeError
 
 # Web fonts do not load in Gmail or Outlook: presets are system stacks only.
 FONT_PRESETS = {

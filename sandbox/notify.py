@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from .messages import Stored
+from mailyard.sandbox.store.records import Stored
 
 
 class Notifier:

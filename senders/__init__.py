@@ -7,12 +7,12 @@ at a real local server instead of patching.
 
 from __future__ import annotations
 
-from .errors import SendError
-from .outgoing import Outgoing, Receipt, Sender, tag_value
-from .resend import DEFAULT_API_URL, ResendSender
-from .retry import Retrying
-from .ses import SESSender
-from .smtp import SMTPRelay, SMTPSender, is_loopback, normalize_line_endings
+from mailyard.senders.errors import SendError
+from mailyard.senders.outgoing import Outgoing, Receipt, Sender, tag_value
+from mailyard.senders.resend import DEFAULT_API_URL, ResendSender
+from mailyard.senders.retry import Retrying
+from mailyard.senders.ses import SESSender
+from mailyard.senders.smtp import SMTPRelay, SMTPSender, is_loopback, normalize_line_endings
 
 __all__ = [
     "DEFAULT_API_URL",

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from .errors import SendError
-from .outgoing import Outgoing, Receipt, tag_value
+from mailyard.senders.errors import SendError
+from mailyard.senders.outgoing import Outgoing, Receipt, tag_value
 
 DEFAULT_API_URL = "https://api.resend.com"
 USER_AGENT = "mailyard-sender"

@@ -12,8 +12,8 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from .errors import SendError
-from .outgoing import Outgoing, Receipt, Sender
+from mailyard.senders.errors import SendError
+from mailyard.senders.outgoing import Outgoing, Receipt, Sender
 
 
 class Retrying:

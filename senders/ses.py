@@ -18,8 +18,8 @@ from botocore.exceptions import (
     NoCredentialsError,
 )
 
-from .errors import SendError
-from .outgoing import Outgoing, Receipt, tag_value
+from mailyard.senders.errors import SendError
+from mailyard.senders.outgoing import Outgoing, Receipt, tag_value
 
 # Retrying these cannot duplicate a send: SES refused the request.
 RETRYABLE_CODES = {

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import aiosmtplib
 
-from .errors import SendError
-from .outgoing import Outgoing, Receipt
+from mailyard.senders.errors import SendError
+from mailyard.senders.outgoing import Outgoing, Receipt
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _QUEUED = re.compile(r"queued as ([^\s]+)", re.IGNORECASE)

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from web.harness import ServerProcess
+from mailyard.web.testing.harness import ServerProcess
 
 
 class Server(ServerProcess):

@@ -315,7 +315,7 @@ def test_loopback_host_names_are_served(api: httpx.Client, host: str) -> None:
 
 
 def test_allowed_hosts_rules() -> None:
-    from web.hosts import allowed_hosts, host_name, is_allowed
+    from mailyard.web.middleware.hosts import allowed_hosts, host_name, is_allowed
 
     assert allowed_hosts("0.0.0.0") is None  # a wildcard bind answers to any name
     allowed = allowed_hosts("0.0.0.0", ("mail.dev.internal",))

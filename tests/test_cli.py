@@ -11,8 +11,8 @@ import click
 import pytest
 from conftest import start_server
 
-from sandbox.smtp import listen
-from web.cli import main, serve
+from mailyard.sandbox.capture.smtp import listen
+from mailyard.web.cli import main, serve
 
 
 def run_cli(
@@ -21,7 +21,7 @@ def run_cli(
     import os
 
     return subprocess.run(
-        [sys.executable, "-m", "web", *args],
+        [sys.executable, "-m", "mailyard.web", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -131,7 +131,7 @@ def test_memory_database_leaves_nothing_behind(tmp_path: Path) -> None:
 
 
 def test_render_list_names_every_concept_and_variable() -> None:
-    from renderer import CONCEPTS
+    from mailyard.renderer import CONCEPTS
 
     result = run_cli("render", "--list")
     assert result.returncode == 0

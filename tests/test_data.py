@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from sandbox.data import DataTooLarge, read_data
+from mailyard.sandbox.capture.data import DataTooLarge, read_data
 
 
 def _read(

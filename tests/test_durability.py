@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from conftest import start_server
 
-from sandbox.messages import Envelope
-from sandbox.smtp import SMTPConfig, listen, start_smtp
-from sandbox.store import Store
-from web.app import smtp_config
-from web.settings import Settings
+from mailyard.sandbox.capture.smtp import SMTPConfig, listen, start_smtp
+from mailyard.sandbox.store import Store
+from mailyard.sandbox.store.records import Envelope
+from mailyard.web.app import smtp_config
+from mailyard.web.settings import Settings
 
 
 def _sender(port: int, prefix: str, acked: list[str], stop: threading.Event) -> None:
@@ -196,8 +196,7 @@ def test_envelope_is_kept_and_raw_bytes_are_never_rewritten(tmp_path: Path) -> N
 def test_retention_by_age_removes_only_old_messages(tmp_path: Path) -> None:
     import time
 
-    from sandbox import queries
-    from sandbox.store import Retention
+    from mailyard.sandbox.store import Retention, queries
 
     with Store(str(tmp_path / "age.db"), retention=Retention(max_age=3600)) as store:
         old = store.ingest_sync(b"Subject: old\r\n\r\nx", Envelope("a@x", ("b@x",)))

@@ -17,15 +17,38 @@ ALLOWED = {
 }
 
 
+def _package(module: str) -> str:
+    """`mailyard.sandbox.store` -> `sandbox`; a bare top-level `sandbox` is ours too (and wrong)."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "mailyard" and len(parts) > 1 else parts[0]
+
+
 def _imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(), str(path))
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[0] for alias in node.names)
+            found.update(_package(alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module.split(".")[0])
+            found.add(_package(node.module))
     return found & OURS
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_package_imports_itself_by_its_installed_name(package: str) -> None:
+    """A bare `import sandbox` would pick up a user's own `sandbox` package instead of ours."""
+    for path in sorted((ROOT / package).rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                else []
+            )
+            for name in names:
+                assert name.split(".")[0] not in OURS, f"{path.relative_to(ROOT)} imports {name}"
 
 
 @pytest.mark.parametrize("package", sorted(ALLOWED))

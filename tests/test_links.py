@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.links import extract_codes, extract_links
+from mailyard.sandbox.mail.links import extract_codes, extract_links
 
 
 def test_html_anchor_text_and_tokens() -> None:

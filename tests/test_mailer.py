@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from conftest import Server, messages
 
-from renderer import Theme
-from renderer.samples import sample
-from sandbox.allowlist import Allowlist
-from sandbox.delivery import MIOSA_DEFAULT_FROM, DeliveryConfig, choose
-from sandbox.mailer import Mailer, recipient_hash
-from sandbox.store import Store
-from web.delivery import build_mailer, build_sender, config_from_env
+from mailyard.renderer import Theme
+from mailyard.renderer.samples import sample
+from mailyard.sandbox.outbound.allowlist import Allowlist
+from mailyard.sandbox.outbound.mailer import Mailer, recipient_hash
+from mailyard.sandbox.outbound.routing import MIOSA_DEFAULT_FROM, DeliveryConfig, choose
+from mailyard.sandbox.store import Store
+from mailyard.web.delivery import build_mailer, build_sender, config_from_env
 
 
 def _run(coro: Any) -> Any:
@@ -90,7 +90,7 @@ def test_not_configured_sends_nothing_logs_it_and_still_succeeds(
 
 
 def _log_entries(store: Store) -> list[dict[str, object]]:
-    from sandbox import queries
+    from mailyard.sandbox.store import queries
 
     return queries.send_log(store.reader)
 
@@ -216,7 +216,7 @@ def test_secrets_never_appear_in_logs_errors_reprs_or_the_api(
             [
                 sys.executable,
                 "-m",
-                "web",
+                "mailyard.web",
                 "send",
                 "password-reset",
                 "--to",
@@ -254,7 +254,7 @@ def test_send_log_api_answers_the_checklist(server: Server, tmp_path: Path) -> N
         [
             sys.executable,
             "-m",
-            "web",
+            "mailyard.web",
             "send",
             "password-reset",
             "--to",

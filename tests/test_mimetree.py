@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sandbox import mime
-from sandbox.mimetree import parse, split_headers
+from mailyard.sandbox.mail import view as mime
+from mailyard.sandbox.mail.mimetree import parse, split_headers
 
 NESTED = (
     b"Subject: nested\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\npreamble\r\n"

@@ -6,15 +6,17 @@ import httpx
 from conftest import Server
 from starlette.routing import Route
 
-from web.app import create_app
-from web.settings import Settings
+from mailyard.web.app import create_app
+from mailyard.web.settings import Settings
 
 
 def test_every_route_and_method_is_documented(server: Server, api: httpx.Client) -> None:
     document = api.get("/api/v1/openapi.json").json()
     assert document["openapi"].startswith("3.")
     app = create_app(Settings())
-    from web.ui import PAGE_PATHS  # the inbox's pages: documented in the README instead
+    from mailyard.web.ui.pages import (
+        PAGE_PATHS,  # the inbox's pages: documented in the README instead
+    )
 
     served = {
         (r.path, m.lower())

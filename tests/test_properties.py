@@ -7,13 +7,14 @@ import asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sandbox import mime, mimetree, queries
-from sandbox.data import read_data
-from sandbox.errors import QueryError
-from sandbox.messages import Envelope
-from sandbox.search import compile_query
-from sandbox.store import Store
-from sandbox.summary import summarize
+from mailyard.sandbox.capture.data import read_data
+from mailyard.sandbox.errors import QueryError
+from mailyard.sandbox.mail import mimetree
+from mailyard.sandbox.mail import view as mime
+from mailyard.sandbox.mail.summary import summarize
+from mailyard.sandbox.store import Store, queries
+from mailyard.sandbox.store.records import Envelope
+from mailyard.sandbox.store.search import compile_query
 
 # Bytes that look like mail often enough to reach the interesting paths.
 PIECES = [

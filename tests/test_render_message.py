@@ -7,8 +7,8 @@ from email.policy import default
 
 import pytest
 
-from renderer import HeaderInjectionError, Theme, build_message, render
-from renderer.samples import sample
+from mailyard.renderer import HeaderInjectionError, Theme, build_message, render
+from mailyard.renderer.samples import sample
 
 
 def test_structure_headers_and_display_name() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from renderer import (
+from mailyard.renderer import (
     CONCEPTS,
     SUPPORTED_LOCALES,
     Invitation,
@@ -23,9 +23,9 @@ from renderer import (
     render,
     theme_from_dict,
 )
-from renderer.concepts import concept_from_vars
-from renderer.render import GMAIL_CLIP_BYTES
-from renderer.samples import PREVIEW_TOKEN, sample
+from mailyard.renderer.concepts import concept_from_vars
+from mailyard.renderer.render import GMAIL_CLIP_BYTES
+from mailyard.renderer.samples import PREVIEW_TOKEN, sample
 
 ROOT = Path(__file__).resolve().parent.parent
 THEMES = {
@@ -111,7 +111,7 @@ def test_html_has_lang_dir_inlined_styles_alt_text_and_layout_roles(locale: str)
 
 
 def test_button_text_is_readable_on_any_brand_colour() -> None:
-    from renderer.colors import contrast
+    from mailyard.renderer.colors import contrast
 
     for color in ("#ffcc00", "#0b2e59", "#888888", "#e85d9a", "#00ff00", "#ffffff", "#000000"):
         html = render(_context("welcome"), Theme(name="X", primary_color=color)).html
@@ -124,7 +124,7 @@ def test_button_text_is_readable_on_any_brand_colour() -> None:
 
 
 def test_missing_translation_falls_back_to_english_not_blank() -> None:
-    from renderer import i18n
+    from mailyard.renderer import i18n
 
     catalogue = i18n.translations("de")
     assert catalogue.gettext("A sentence no catalogue has.") == "A sentence no catalogue has."

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox import queries
-from sandbox.errors import QueryError
-from sandbox.messages import Envelope
-from sandbox.search import Term, compile_query, parse
-from sandbox.store import Store
+from mailyard.sandbox.errors import QueryError
+from mailyard.sandbox.store import Store, queries
+from mailyard.sandbox.store.records import Envelope
+from mailyard.sandbox.store.search import Term, compile_query, parse
 
 
 def test_parse_fields_phrases_and_negation() -> None:

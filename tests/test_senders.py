@@ -16,7 +16,7 @@ import trustme
 from botocore.config import Config
 from conftest import Server, messages, start_server
 
-from senders import (
+from mailyard.senders import (
     Outgoing,
     ResendSender,
     Retrying,

@@ -412,7 +412,7 @@ def test_starttls_injection_is_not_executed(
 def test_fast_address_parsing_agrees_with_aiosmtpd(arg: str) -> None:
     from aiosmtpd.smtp import SMTP
 
-    from sandbox.smtp import SinkSMTP
+    from mailyard.sandbox.capture.smtp import SinkSMTP
 
     ours = SinkSMTP.__new__(SinkSMTP)
     stock = SMTP.__new__(SMTP)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.summary import MAX_ADDRESSES, summarize
+from mailyard.sandbox.mail.summary import MAX_ADDRESSES, summarize
 
 
 def test_addresses_subject_snippet_and_bcc_from_envelope() -> None:

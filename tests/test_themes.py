@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from renderer import BUILTIN_THEME, Theme, ThemeError, resolve_theme, theme_from_dict
-from renderer.colors import AA, button_colors, contrast, readable_on
+from mailyard.renderer import BUILTIN_THEME, Theme, ThemeError, resolve_theme, theme_from_dict
+from mailyard.renderer.colors import AA, button_colors, contrast, readable_on
 
 
 def test_resolution_takes_each_field_from_the_first_theme_that_sets_it() -> None:

@@ -124,7 +124,7 @@ def test_attachment_download_is_safe(server: Server, api: httpx.Client, mailbox:
         assert "set-cookie" not in response.headers
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["content-security-policy"].startswith("sandbox")
-    from web.api_message import content_disposition
+    from mailyard.web.api.message import content_disposition
 
     assert content_disposition("résumé 2026.pdf", "p") == (
         "attachment; filename=\"r_sum_ 2026.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9%202026.pdf"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.errors import StorageFullError, StoreError
-from sandbox.writer import Writer
+from mailyard.sandbox.errors import StorageFullError, StoreError
+from mailyard.sandbox.store.writer import Writer
 
 
 def _connect(path: Path, max_pages: int | None = None) -> sqlite3.Connection:

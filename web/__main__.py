@@ -1,5 +1,5 @@
 """`python -m web` runs the `mailyard` command."""
 
-from .cli import main
+from mailyard.web.cli import main
 
 main(prog_name="mailyard")

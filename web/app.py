@@ -15,30 +15,27 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from sandbox.credentials import load_credentials, server_tls_context
-from sandbox.delivery import DeliveryConfig
-from sandbox.mailer import Mailer
-from sandbox.notify import Notifier
-from sandbox.smtp import SinkHandler, SMTPConfig, listen, start_smtp
-from sandbox.store import Retention, Store
-from senders import is_loopback
-
-from . import (
-    api_delivery,
-    api_email_test,
-    api_info,
-    api_message,
-    api_messages,
-    api_send,
-    api_tags,
-    openapi,
-    ui,
-)
-from .delivery import build_mailer, config_from_env
-from .errors import EXCEPTION_HANDLERS
-from .hosts import TrustedHosts, allowed_hosts
-from .security import CrossSiteGuard
-from .settings import Settings
+from mailyard.sandbox.capture.credentials import load_credentials, server_tls_context
+from mailyard.sandbox.capture.smtp import SinkHandler, SMTPConfig, listen, start_smtp
+from mailyard.sandbox.notify import Notifier
+from mailyard.sandbox.outbound.mailer import Mailer
+from mailyard.sandbox.outbound.routing import DeliveryConfig
+from mailyard.sandbox.store import Retention, Store
+from mailyard.senders import is_loopback
+from mailyard.web.api import delivery as api_delivery
+from mailyard.web.api import email_test as api_email_test
+from mailyard.web.api import info as api_info
+from mailyard.web.api import message as api_message
+from mailyard.web.api import messages as api_messages
+from mailyard.web.api import openapi
+from mailyard.web.api import send as api_send
+from mailyard.web.api import tags as api_tags
+from mailyard.web.delivery import build_mailer, config_from_env
+from mailyard.web.errors import EXCEPTION_HANDLERS
+from mailyard.web.middleware.guard import CrossSiteGuard
+from mailyard.web.middleware.hosts import TrustedHosts, allowed_hosts
+from mailyard.web.settings import Settings
+from mailyard.web.ui import pages as ui
 
 log = logging.getLogger("mailyard")
 

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 
 import httpx
 
-from sandbox.allowlist import Allowlist
-from sandbox.delivery import DeliveryConfig, Route, choose
-from sandbox.mailer import Mailer
-from sandbox.store import Store
-from senders import (
+from mailyard.sandbox.outbound.allowlist import Allowlist
+from mailyard.sandbox.outbound.mailer import Mailer
+from mailyard.sandbox.outbound.routing import DeliveryConfig, Route, choose
+from mailyard.sandbox.store import Store
+from mailyard.senders import (
     DEFAULT_API_URL,
     ResendSender,
     Retrying,

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from sandbox.errors import (
+from mailyard.sandbox.errors import (
     InvalidInputError,
     NotFoundError,
     SandboxError,

@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from renderer import Theme, theme_from_dict
+from mailyard.renderer import Theme, theme_from_dict
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")

@@ -12,10 +12,9 @@ from types import FrameType
 
 import uvicorn
 
-from sandbox.smtp import listen
-
-from .app import Context, create_app
-from .settings import Settings
+from mailyard.sandbox.capture.smtp import listen
+from mailyard.web.app import Context, create_app
+from mailyard.web.settings import Settings
 
 
 class BindError(Exception):

@@ -1,0 +1,105 @@
+"""Which provider an email goes to, and whether that provider is configured.
+
+`MAILYARD_DELIVERY` picks: `sandbox` (default: SMTP to mailyard's own sink), `smtp` (any relay),
+`ses`, `resend`, `none` (never send), or `auto`, the spec's production rule: Resend when
+RESEND_API_KEY is set, else SES when BLUAUTH_SES_FROM_ADDRESS is set, else not configured. A
+provider without its key or from-address takes the spec's not-configured path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+
+from mailyard.senders import is_loopback
+
+MODES = ("sandbox", "smtp", "ses", "resend", "none", "auto")
+MIOSA_DEFAULT_FROM = "noreply@notifications.miosa.ai"
+NOT_CONFIGURED = "email_not_configured"
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    """The delivery settings, as read by the composition root. Secrets never show in a repr."""
+
+    mode: str = "sandbox"
+    resend_api_key: str | None = field(default=None, repr=False)
+    resend_from: str | None = None  # RESEND_FROM_APP_AUTH
+    resend_api_url: str = "https://api.resend.com"
+    ses_from: str | None = None  # BLUAUTH_SES_FROM_ADDRESS
+    ses_configuration_set: str | None = None  # BLUAUTH_SES_CONFIGURATION_SET
+    aws_credentials: bool = False  # whether boto3 found any
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_tls: str = "starttls"
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = 1025
+    from_address: str | None = None  # MAILYARD_FROM, for sandbox and smtp
+    source_app: str = "bluauth"
+    allow_recipients: str = ""
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    """The decision: which provider, whether it can send, from which address."""
+
+    provider: str  # sandbox | smtp | ses | resend | none
+    configured: bool
+    from_address: str
+    missing: tuple[str, ...] = ()  # the settings that are not set
+    real: bool = False  # mail leaves this machine: the allowlist applies
+
+
+def _address(value: str | None) -> str | None:
+    return parseaddr(value)[1] or None if value else None
+
+
+def _from(config: DeliveryConfig) -> str:
+    return (
+        _address(config.from_address)
+        or _address(config.ses_from)
+        or _address(config.resend_from)
+        or MIOSA_DEFAULT_FROM
+    )
+
+
+def choose(config: DeliveryConfig, via: str | None = None) -> Route:
+    """The route for `via` (or the configured mode)."""
+    mode = via or config.mode
+    if mode not in MODES:
+        raise ValueError(f"delivery must be one of {', '.join(MODES)}, not {mode!r}")
+    if mode == "auto":
+        if config.resend_api_key:
+            mode = "resend"
+        elif config.ses_from:
+            mode = "ses"
+        else:
+            return Route(
+                "none", False, _from(config), ("RESEND_API_KEY", "BLUAUTH_SES_FROM_ADDRESS")
+            )
+    if mode == "none":
+        return Route("none", False, _from(config), ("MAILYARD_DELIVERY=none",))
+    if mode == "sandbox":
+        return Route("sandbox", True, _from(config))
+    missing: tuple[str, ...]
+    if mode == "resend":
+        missing = () if config.resend_api_key else ("RESEND_API_KEY",)
+        # The spec: RESEND_FROM_APP_AUTH, else noreply@notifications.miosa.ai.
+        sender = _address(config.resend_from) or MIOSA_DEFAULT_FROM
+        return Route("resend", not missing, sender, missing, real=True)
+    if mode == "ses":
+        missing = tuple(
+            name
+            for name, ok in (
+                ("BLUAUTH_SES_FROM_ADDRESS", config.ses_from),
+                ("AWS credentials", config.aws_credentials),
+            )
+            if not ok
+        )
+        return Route("ses", not missing, _address(config.ses_from) or "", missing, real=True)
+    missing = () if config.smtp_host else ("MAILYARD_RELAY_HOST",)
+    real = bool(config.smtp_host) and not is_loopback(config.smtp_host or "")
+    return Route("smtp", not missing, _from(config), missing, real=real)
