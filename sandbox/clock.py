@@ -94,7 +94,9 @@ class Clock:
     def advance(self, seconds: float) -> float:
         """Move the clock forward; runs every timer that falls due. Returns the new time."""
         if not self.movable:
-            raise ClockError("this clock follows the real time; start mailyard with --clock-control")
+            raise ClockError(
+                "this clock follows the real time; start mailyard with --clock-control"
+            )
         if not seconds >= 0:  # NaN too
             raise ClockError("the clock only moves forward")
         self._offset += seconds
