@@ -1,0 +1,1 @@
+"""The delivery simulator: what a real provider does after accepting a message."""

@@ -1,0 +1,1 @@
+"""Webhooks: delivering events to the app under test, signed as each provider signs them."""
