@@ -8,6 +8,7 @@ HEX_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 WHITE = "#ffffff"
 INK = "#111111"
 AA = 4.5  # WCAG 2 AA for normal text
+NON_TEXT = 3.0  # WCAG 2 AA for a control against what surrounds it (1.4.11)
 
 
 def normalize(color: str) -> str:
@@ -74,3 +75,16 @@ def button_colors(primary: str) -> tuple[str, str]:
         if contrast(candidate, best) >= AA:
             return candidate, best
     return INK, WHITE
+
+
+def button_colors_on(surface: str, primary: str) -> tuple[str, str]:
+    """(background, text) for a call-to-action on `surface` that the tenant did not design for
+    (the dark-mode card): the brand colour moved toward the opposite of the surface just enough
+    to stand out from it (3:1) and to carry readable text (AA)."""
+    toward = WHITE if luminance(surface) < 0.18 else INK
+    for step in range(0, 21):
+        candidate = mix(primary, toward, step / 20) if step else normalize(primary)
+        text = max((WHITE, INK), key=lambda t: contrast(candidate, t))
+        if contrast(surface, candidate) >= NON_TEXT and contrast(candidate, text) >= AA:
+            return candidate, text
+    return toward, INK if toward == WHITE else WHITE

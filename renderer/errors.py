@@ -3,6 +3,7 @@
 RenderError
 ├── ThemeError            a theme value is invalid; `.field` names it
 ├── VariableError         a template variable is missing or invalid; `.field` names it
+├── FallbackError         render(strict=True): the locale or time zone asked for is not known
 └── HeaderInjectionError  a header value would carry CR/LF (or an encoded one)
 """
 
@@ -23,6 +24,10 @@ class ThemeError(RenderError):
 
 class VariableError(RenderError):
     """A variable of an email concept is missing, unknown or invalid."""
+
+
+class FallbackError(RenderError):
+    """Strict rendering refused to fall back: `.field` is `locale` or `timezone`."""
 
 
 class HeaderInjectionError(RenderError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext
 import io
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -28,19 +29,57 @@ def _language(tag: str) -> str:
     return tag.replace("_", "-").split("-")[0].lower()
 
 
+def supported(tag: str) -> bool:
+    """Whether a catalogue we ship serves `tag` (by language: `de-AT` is served by `de`)."""
+    wanted = _language(tag)
+    return any(_language(s) == wanted for s in SUPPORTED_LOCALES)
+
+
 def resolve_locale(*candidates: str | None) -> str:
     """The first candidate we ship (recipient's, then tenant's), matched by language; else en-US.
 
     `de-AT` is rendered as `de`: the catalogue is German, the `lang` attribute says `de-AT`.
     """
-    for tag in candidates:
-        if not tag:
-            continue
-        wanted = _language(tag)
-        for supported in SUPPORTED_LOCALES:
-            if _language(supported) == wanted:
-                return tag.replace("_", "-")
-    return DEFAULT_LOCALE
+    return next((t.replace("_", "-") for t in candidates if t and supported(t)), DEFAULT_LOCALE)
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A locale or time zone that was asked for and not used, and what was used instead."""
+
+    field: str  # `locale` or `timezone`
+    requested: str
+    used: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _shown(value: str) -> str:
+    return repr(value[:40] + ("…" if len(value) > 40 else ""))
+
+
+def locale_fallbacks(recipient: str | None, tenant: str | None) -> tuple[Fallback, ...]:
+    """The locales asked for that `resolve_locale(recipient, tenant)` could not use."""
+    used = resolve_locale(recipient, tenant)
+    listed = f"(supported: {', '.join(SUPPORTED_LOCALES)})"
+    found = []
+    if recipient and not supported(recipient):
+        whose = ", the theme's locale" if tenant and supported(tenant) else ""
+        message = f"locale {_shown(recipient)} is not supported; used {used}{whose} {listed}"
+        found.append(Fallback("locale", recipient, used, message))
+    if tenant and not supported(tenant) and not (recipient and supported(recipient)):
+        message = f"the theme's locale {_shown(tenant)} is not supported; used {used} {listed}"
+        found.append(Fallback("locale", tenant, used, message))
+    return tuple(found)
+
+
+def zone_fallbacks(name: str | None) -> tuple[Fallback, ...]:
+    """An unknown time zone, which `zone` replaces by UTC."""
+    if not name or known_zone(name):
+        return ()
+    return (Fallback("timezone", name, "UTC", f"unknown time zone {_shown(name)}; used UTC"),)
 
 
 def catalogue_for(tag: str) -> str:
@@ -55,7 +94,8 @@ def translations(tag: str) -> gettext.NullTranslations:
     name = catalogue_for(tag)
     if _language(name) == "en":
         return gettext.NullTranslations()
-    source = resources.files("renderer") / "locales" / name / "LC_MESSAGES" / f"{DOMAIN}.po"
+    folder = resources.files("mailyard.renderer") / "locales" / name / "LC_MESSAGES"
+    source = folder / f"{DOMAIN}.po"
     with source.open("rb") as po:
         catalog = read_po(po, locale=name.replace("-", "_"))
     compiled = io.BytesIO()
@@ -77,11 +117,20 @@ def direction(tag: str) -> str:
     return "rtl" if babel_locale(tag).character_order == "right-to-left" else "ltr"
 
 
-def zone(name: str | None) -> ZoneInfo:
+def known_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone this system knows (`Europe/Berlin`)."""
+    if len(name) > 64:  # the longest IANA name is 32 characters; no lookup for anything longer
+        return False
     try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The zone `name`, UTC when none is given or it is unknown (`render` reports that)."""
+    return ZoneInfo(name) if name and known_zone(name) else ZoneInfo("UTC")
 
 
 def when(moment: datetime, tag: str, tz: str | None) -> str:

@@ -2,6 +2,8 @@
 
 Templates are compiled once; Jinja2 autoescapes every value and StrictUndefined makes a missing
 variable an error, never a blank. CSS is inlined with css-inline, which never fetches anything.
+A locale or time zone we cannot serve falls back (to the theme's locale or en-US, to UTC) and
+the email says so in `fallbacks`; `strict=True` raises FallbackError instead.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ import css_inline
 import jinja2
 from markupsafe import Markup
 
-from mailyard.renderer import colors, content, i18n
+from mailyard.renderer import colors, content, i18n, images
 from mailyard.renderer.concepts import Concept
-from mailyard.renderer.errors import VariableError
+from mailyard.renderer.errors import FallbackError, VariableError
+from mailyard.renderer.i18n import Fallback
+from mailyard.renderer.images import InlineImage
 from mailyard.renderer.text import render_text
 from mailyard.renderer.themes import Theme, resolve_theme
 
 TEST_PREFIX = "[TEST] "
 GMAIL_CLIP_BYTES = 102 * 1024
+DARK_CARD = "#1c1f26"  # the card's background in dark mode
 # Pads the preheader so inbox previews do not run on into the body text.
 _FILLER = Markup("&#847;&zwnj;&nbsp;" * 40)  # noqa: S704 - a constant
 
@@ -39,6 +44,10 @@ class RenderedEmail:
     text: str
     theme: Theme
     rendered_at: datetime
+    # Images the HTML shows as data: URIs (a shipped logo); build_message sends them as cid: parts.
+    images: tuple[InlineImage, ...] = ()
+    # What was asked for and not used: an unsupported locale, an unknown time zone.
+    fallbacks: tuple[Fallback, ...] = ()
 
     @property
     def from_name(self) -> str:
@@ -49,7 +58,7 @@ class RenderedEmail:
 @cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("renderer", "templates"),
+        loader=jinja2.PackageLoader("mailyard.renderer", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -72,11 +81,16 @@ def _palette(primary: str) -> dict[str, Markup]:
     """Colours derived from the brand colour once per theme: readable button, links in both
     modes. Validated hex colours only, so they may go into the <style> unescaped."""
     button_bg, button_text = colors.button_colors(primary)
+    # Dark mode puts the button on a surface the tenant did not design for (a navy brand colour
+    # would vanish into the dark card), so there it may be lightened.
+    dark_bg, dark_text = colors.button_colors_on(DARK_CARD, primary)
     return {
         "button_bg": Markup(button_bg),  # noqa: S704
         "button_text": Markup(button_text),  # noqa: S704
+        "button_bg_dark": Markup(dark_bg),  # noqa: S704
+        "button_text_dark": Markup(dark_text),  # noqa: S704
         "link": Markup(colors.readable_on("#ffffff", primary)),  # noqa: S704
-        "link_dark": Markup(colors.readable_on("#1c1f26", primary)),  # noqa: S704
+        "link_dark": Markup(colors.readable_on(DARK_CARD, primary)),  # noqa: S704
     }
 
 
@@ -87,17 +101,24 @@ def render(
     locale: str | None = None,
     timezone: str | None = None,
     test: bool = False,
+    strict: bool = False,
 ) -> RenderedEmail:
     """Render `concept` with `theme` (resolved against the built-in defaults).
 
     The locale is the recipient's `locale`, else the theme's (tenant's) default, else en-US;
-    times are shown in `timezone` (the recipient's, UTC when unknown). `test` prefixes the
-    subject with [TEST], as the spec's email-test does.
+    times are shown in `timezone` (the recipient's, UTC when unknown). Each fallback taken is
+    listed in `fallbacks`; with `strict` the first one raises FallbackError naming its field.
+    `test` prefixes the subject with [TEST], as the spec's email-test does.
     """
     resolved = resolve_theme(theme)
+    tenant_locale = theme.locale if theme is not None else None  # the built-in one is en-US
+    fallbacks = i18n.locale_fallbacks(locale, tenant_locale) + i18n.zone_fallbacks(timezone)
+    if strict and fallbacks:
+        raise FallbackError(fallbacks[0].message, fallbacks[0].field)
     tag = i18n.resolve_locale(locale, resolved.locale)
     blocks = content.build(concept, resolved, tag, timezone)
     direction = i18n.direction(tag)
+    logo = _shipped_logo(resolved)
     try:
         html = (
             _environment()
@@ -108,8 +129,11 @@ def render(
                 lang=tag,
                 dir=direction,
                 start="right" if direction == "rtl" else "left",
+                end="left" if direction == "rtl" else "right",
+                logo=logo,
                 font=Markup(resolved.font_stack),  # noqa: S704 - one of FONT_PRESETS
                 filler=_FILLER,
+                dark_card=Markup(DARK_CARD),  # noqa: S704 - a constant
                 **_palette(resolved.primary_color or "#2f5bd3"),
             )
         )
@@ -126,4 +150,13 @@ def render(
         text=render_text(blocks),
         theme=resolved,
         rendered_at=datetime.now(UTC),
+        images=() if logo is None else (logo,),
+        fallbacks=fallbacks,
     )
+
+
+def _shipped_logo(theme: Theme) -> InlineImage | None:
+    """The theme's logo when it ships with mailyard; a remote logoUrl stays a plain <img src>."""
+    if theme.logo_url is None or not images.is_shipped(theme.logo_url):
+        return None
+    return images.shipped_logo(theme.logo_url)  # resolve_theme has checked the name

@@ -3,16 +3,21 @@
 Resolution follows the spec: the client-bound theme, then the service-default theme, then the
 built-in defaults (BluAuth's HOSTED_LOGIN_THEME_DEFAULTS), each field on its own, so a client
 theme that sets only a colour still gets the default logo, footer and font.
+
+`logoUrl` is an https:// URL, used as it is, or names a logo that ships with mailyard
+(`mailyard:logo/acme.png`, see `images`).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from mailyard.renderer import colors
+from mailyard.renderer import colors, images
 from mailyard.renderer.errors import ThemeError
 
 # Web fonts do not load in Gmail or Outlook: presets are system stacks only.
@@ -26,6 +31,7 @@ FONT_PRESETS = {
 MAX_NAME = 100
 MAX_FOOTER = 500
 MAX_URL = 2048
+MAX_FILE_BYTES = 64 * 1024  # a theme is a few hundred bytes; refuse to read a large file whole
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 # Bidi overrides and isolates can make "moc.elgoog" read as "google.com".
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -109,10 +115,7 @@ def validate(theme: Theme) -> Theme:
         except ValueError as exc:
             raise ThemeError(f"primaryColor: {exc}", "primaryColor") from None
     if theme.logo_url is not None:
-        url = theme.logo_url.strip()
-        if not url.startswith("https://") or len(url) > MAX_URL or re.search(r"[\s\"'<>\\]", url):
-            raise ThemeError("logoUrl must be an https:// URL without spaces or quotes", "logoUrl")
-        changes["logo_url"] = url
+        changes["logo_url"] = _logo_url(theme.logo_url.strip())
     if theme.footer_text is not None:
         changes["footer_text"] = _text(theme.footer_text, "footerText", MAX_FOOTER)
     if theme.font_family_preset is not None and theme.font_family_preset not in FONT_PRESETS:
@@ -124,6 +127,46 @@ def validate(theme: Theme) -> Theme:
     ):
         raise ThemeError("locale must look like en-US or de", "locale")
     return replace(theme, **changes)
+
+
+def _logo_url(url: str) -> str:
+    if images.is_shipped(url):
+        try:
+            images.shipped_logo(url)
+        except LookupError as exc:
+            raise ThemeError(f"logoUrl: {exc}", "logoUrl") from None
+        return url
+    if not url.startswith("https://") or len(url) > MAX_URL or re.search(r"[\s\"'<>\\]", url):
+        shipped = ", ".join(images.SCHEME + name for name in images.shipped_logo_names())
+        raise ThemeError(
+            f"logoUrl must be an https:// URL without spaces or quotes, or one of {shipped}",
+            "logoUrl",
+        )
+    return url
+
+
+def theme_file(path: str | os.PathLike[str]) -> Theme:
+    """A theme from a JSON file (spec or snake_case keys): ValueError when the file cannot be
+    read or holds no JSON object, ThemeError naming the field when a value is wrong."""
+    try:
+        with open(path, "rb") as source:
+            raw = source.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ValueError(f"cannot read theme file {os.fspath(path)}: {exc.strerror}") from None
+    return theme_from_json(raw, os.fspath(path))
+
+
+def theme_from_json(raw: bytes, source: str) -> Theme:
+    """A theme from the JSON text of `source` (a file name, shown in errors)."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValueError(f"theme file {source} is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[..." nested too deep
+        raise ValueError(f"theme file {source} is not UTF-8 JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"theme file {source} must hold a JSON object")
+    return theme_from_dict(data)
 
 
 def resolve_theme(client: Theme | None = None, service_default: Theme | None = None) -> Theme:

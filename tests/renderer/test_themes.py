@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from mailyard.renderer import BUILTIN_THEME, Theme, ThemeError, resolve_theme, theme_from_dict
-from mailyard.renderer.colors import AA, button_colors, contrast, readable_on
+from mailyard.renderer.colors import (
+    AA,
+    NON_TEXT,
+    button_colors,
+    button_colors_on,
+    contrast,
+    readable_on,
+)
+from mailyard.renderer.render import DARK_CARD
 
 
 def test_resolution_takes_each_field_from_the_first_theme_that_sets_it() -> None:
@@ -74,3 +82,17 @@ def test_button_and_link_colours_reach_aa(color: str) -> None:
 def test_a_brand_colour_that_already_works_is_kept() -> None:
     assert button_colors("#0b2e59") == ("#0b2e59", "#ffffff")
     assert readable_on("#ffffff", "#0b2e59") == "#0b2e59"
+
+
+@pytest.mark.parametrize(
+    "color",
+    ["#0b2e59", "#2f5bd3", "#000000", "#111111", "#ffcc00", "#e85d9a", "#777777", "#ffffff"],
+)
+def test_the_dark_mode_button_stands_out_from_the_dark_card(color: str) -> None:
+    background, text = button_colors_on(DARK_CARD, color)
+    assert contrast(DARK_CARD, background) >= NON_TEXT
+    assert contrast(background, text) >= AA
+
+
+def test_a_brand_colour_that_stands_out_in_dark_mode_is_kept() -> None:
+    assert button_colors_on(DARK_CARD, "#ffcc00") == ("#ffcc00", "#111111")

@@ -9,6 +9,7 @@ from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ from mailyard.renderer.concepts import concept_from_vars
 from mailyard.renderer.render import GMAIL_CLIP_BYTES
 from mailyard.renderer.samples import PREVIEW_TOKEN, sample
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 THEMES = {
     p.stem: theme_from_dict(json.loads(p.read_text()))
     for p in (ROOT / "fixtures/themes").glob("*.json")
@@ -130,15 +131,18 @@ def test_missing_translation_falls_back_to_english_not_blank() -> None:
     assert catalogue.gettext("A sentence no catalogue has.") == "A sentence no catalogue has."
 
 
-def test_every_catalogue_translates_every_string() -> None:
+def _read_po(path: Path) -> Any:
     from babel.messages.pofile import read_po
 
-    template = read_po((ROOT / "renderer/locales/mailyard.pot").open("rb"))
+    with path.open("rb") as source:
+        return read_po(source)
+
+
+def test_every_catalogue_translates_every_string() -> None:
+    template = _read_po(ROOT / "renderer/locales/mailyard.pot")
     wanted = {m.id for m in template if m.id}
     for locale in SUPPORTED_LOCALES[1:]:
-        catalogue = read_po(
-            (ROOT / f"renderer/locales/{locale}/LC_MESSAGES/mailyard.po").open("rb")
-        )
+        catalogue = _read_po(ROOT / f"renderer/locales/{locale}/LC_MESSAGES/mailyard.po")
         done = {m.id for m in catalogue if m.id and m.string and not m.fuzzy}
         assert wanted <= done, (locale, sorted(wanted - done)[:3])
         for message in catalogue:
@@ -150,7 +154,6 @@ def test_every_catalogue_translates_every_string() -> None:
 
 def test_the_template_holds_every_string_of_the_code() -> None:
     from babel.messages.extract import extract_from_file
-    from babel.messages.pofile import read_po
 
     code = {
         m[1]
@@ -158,7 +161,7 @@ def test_the_template_holds_every_string_of_the_code() -> None:
             "python", str(ROOT / "renderer/content.py"), keywords={"_": None}
         )
     }
-    template = {m.id for m in read_po((ROOT / "renderer/locales/mailyard.pot").open("rb")) if m.id}
+    template = {m.id for m in _read_po(ROOT / "renderer/locales/mailyard.pot") if m.id}
     assert code == template, (
         "run: pybabel extract -o renderer/locales/mailyard.pot --no-location --omit-header -k _ renderer/content.py"
     )
@@ -280,3 +283,21 @@ def test_golden_snapshots(concept: str, theme: str, locale: str) -> None:
         assert path.read_text() == body, (
             f"{path.name} changed; MAILYARD_UPDATE_GOLDEN=1 rewrites it"
         )
+
+
+def test_dark_mode_recolours_the_button_so_it_stands_out() -> None:
+    html = render(_context("welcome"), Theme(name="Bank", primary_color="#0b2e59")).html
+    (kept,) = re.findall(r"<style[^>]*>(.*?)</style>", html, re.S)
+    dark = kept[kept.index("prefers-color-scheme: dark") :]
+    assert re.search(r"\.button-cell \{ background-color: #[0-9a-f]{6} !important", dark)
+    assert "#0b2e59 !important" not in dark  # navy would vanish into the dark card
+
+
+def test_only_the_url_may_break_anywhere() -> None:
+    """Mid-word breaks on phones came from `word-break: break-all` on the whole paragraph."""
+    html = render(_context("password-reset")).html
+    (paragraph,) = re.findall(r'<p class="fallback"[^>]*>', html)
+    assert "break-all" not in paragraph and "overflow-wrap" not in paragraph
+    (link,) = re.findall(r'<a class="url"[^>]*>', html)
+    assert "word-break: break-all" in link and "overflow-wrap: anywhere" in link
+    assert 'dir="ltr"' in link
