@@ -1,4 +1,8 @@
-"""One place turns errors into responses: JSON `{"error": {"code", "message", "field"}}`.
+"""One place turns errors into responses, in the format of the surface the request went to.
+
+- pages of the inbox: an HTML page (or, for htmx, an HTML fragment it swaps in);
+- `/api/...` and mailyard's other JSON routes: `{"error": {"code", "message", "field"}}`;
+- each provider emulator (next): that provider's own error format, registered as a `Surface`.
 
 No traceback or internal text ever reaches a client; unexpected errors are logged here and
 answered with a generic 500.
@@ -6,15 +10,18 @@ answered with a generic 500.
 
 from __future__ import annotations
 
+import html
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any, Protocol
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from mailyard.sandbox.errors import (
+from mailyard.sandbox import (
     InvalidInputError,
     NotFoundError,
     SandboxError,
@@ -24,76 +31,153 @@ from mailyard.sandbox.errors import (
 
 log = logging.getLogger("mailyard.http")
 
-_CODES = {
+CODES = {
     400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     408: "timeout",
+    409: "conflict",
     413: "too_large",
     415: "unsupported_media_type",
+    429: "too_many_requests",
     500: "internal",
+    502: "bad_gateway",
     503: "unavailable",
 }
 
 
 class RequestError(Exception):
-    """A request the API cannot serve, with its status and the field at fault."""
+    """A request the service cannot serve, with its status and the field at fault."""
 
     def __init__(
-        self, status: int, message: str, field: str | None = None, code: str | None = None
+        self,
+        status: int,
+        message: str,
+        field: str | None = None,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
-        self.code = code or _CODES.get(status, "error")
+        self.code = code or CODES.get(status, "error")
+        self.headers = dict(headers or {})
 
 
-def error_response(
-    status: int, message: str, field: str | None = None, code: str | None = None
-) -> JSONResponse:
-    body = {
-        "error": {"code": code or _CODES.get(status, "error"), "message": message, "field": field}
-    }
-    return JSONResponse(body, status_code=status)
+@dataclass(frozen=True)
+class Problem:
+    """An error, independent of how it will be written."""
+
+    status: int
+    message: str
+    code: str
+    field: str | None = None
+    headers: dict[str, str] = dataclass_field(default_factory=dict)
 
 
-async def _request_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestError)
-    return error_response(exc.status, exc.message, exc.field, exc.code)
+class Surface(Protocol):
+    """Where a request went, and how errors are written there."""
+
+    def matches(self, request: Request) -> bool: ...
+
+    def render(self, request: Request, problem: Problem) -> Response: ...
 
 
-async def _sandbox_error(request: Request, exc: Exception) -> Response:
+def json_error(problem: Problem) -> JSONResponse:
+    body = {"error": {"code": problem.code, "message": problem.message, "field": problem.field}}
+    return JSONResponse(body, status_code=problem.status, headers=problem.headers)
+
+
+class JSONSurface:
+    """mailyard's JSON API and its other machine routes."""
+
+    PREFIXES = ("/api/", "/view/", "/livez", "/readyz", "/metrics")
+
+    def matches(self, request: Request) -> bool:
+        return request.url.path.startswith(self.PREFIXES)
+
+    def render(self, request: Request, problem: Problem) -> Response:
+        return json_error(problem)
+
+
+class PageSurface:
+    """The inbox's pages: an HTML page a person can read, or a fragment for htmx to show."""
+
+    def matches(self, request: Request) -> bool:
+        return True
+
+    def render(self, request: Request, problem: Problem) -> Response:
+        message = html.escape(problem.message)
+        if request.headers.get("hx-request") == "true":
+            body = f'<div class="error" role="alert">{message}</div>'
+        else:
+            body = ERROR_PAGE.format(status=problem.status, message=message)
+        headers = {**problem.headers, **PAGE_ERROR_HEADERS}
+        return HTMLResponse(body, status_code=problem.status, headers=headers)
+
+
+PAGE_ERROR_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+ERROR_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{status} · mailyard</title><link rel="stylesheet" href="/static/app.css"></head>
+<body><main class="error-page"><h1>{status}</h1><p role="alert">{message}</p>
+<p><a href="/">Back to the inbox</a></p></main></body></html>
+"""
+
+
+def problem_of(request: Request, exc: Exception) -> Problem:
+    """The Problem an exception means; logs what a client must not see."""
+    if isinstance(exc, RequestError):
+        return Problem(exc.status, exc.message, exc.code, exc.field, exc.headers)
     if isinstance(exc, NotFoundError):
-        return error_response(404, str(exc))
+        return Problem(404, str(exc), "not_found")
     if isinstance(exc, InvalidInputError):
-        return error_response(400, str(exc), exc.field, "invalid")
+        return Problem(400, str(exc), "invalid", exc.field)
     if isinstance(exc, StorageFullError):
-        return error_response(503, "the database is full", code="storage_full")
+        return Problem(503, "the database is full", "storage_full")
     if isinstance(exc, StoreError):
         log.error("store error on %s %s: %s", request.method, request.url.path, exc)
-        return error_response(503, "the store is unavailable, try again", code="store_unavailable")
-    log.error("unhandled sandbox error on %s %s: %r", request.method, request.url.path, exc)
-    return error_response(500, "internal error")
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    message = {404: "no such route", 405: "method not allowed"}.get(
-        exc.status_code, str(exc.detail)
-    )
-    return error_response(exc.status_code, message)
-
-
-async def _unexpected(request: Request, exc: Exception) -> Response:
+        return Problem(503, "the store is unavailable, try again", "store_unavailable")
+    if isinstance(exc, SandboxError):
+        log.error("unhandled sandbox error on %s %s: %r", request.method, request.url.path, exc)
+        return Problem(500, "internal error", "internal")
+    if isinstance(exc, HTTPException):
+        message = {404: "no such page or route", 405: "method not allowed"}.get(
+            exc.status_code, str(exc.detail)
+        )
+        return Problem(
+            exc.status_code,
+            message,
+            CODES.get(exc.status_code, "error"),
+            headers=dict(exc.headers or {}),
+        )
     log.exception("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal error")
+    return Problem(500, "internal error", "internal")
 
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
-EXCEPTION_HANDLERS: Mapping[Any, Handler] = {
-    RequestError: _request_error,
-    SandboxError: _sandbox_error,
-    HTTPException: _http_error,
-    Exception: _unexpected,
-}
+
+
+def exception_handlers(surfaces: Sequence[Surface]) -> Mapping[Any, Handler]:
+    """Starlette exception handlers rendering every error on the first surface that matches."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        problem = problem_of(request, exc)
+        for surface in surfaces:
+            if surface.matches(request):
+                return surface.render(request, problem)
+        return json_error(problem)
+
+    # Exception last: Starlette answers it and then re-raises for the server to log.
+    return {RequestError: handle, SandboxError: handle, HTTPException: handle, Exception: handle}
+
+
+DEFAULT_SURFACES: tuple[Surface, ...] = (JSONSurface(), PageSurface())

@@ -1,95 +1,73 @@
-"""Building the mailer from the environment: the spec's variables, AWS's, and MAILYARD_*.
+"""Building the mailer from the Settings: the delivery decision and the sender that carries it.
 
-The only place provider clients are created: a boto3 `sesv2` client (region, credentials and
-AWS_ENDPOINT_URL_SESV2 the AWS way, botocore's own retries off so `Retrying` is the one layer),
-an `httpx.AsyncClient` for Resend, an SMTP relay address.
+The only place provider clients are created: a boto3 `sesv2` client (region and profile from
+the Settings, credentials and `AWS_ENDPOINT_URL_SESV2` found by boto3 the AWS way, botocore's
+own retries off so `Retrying` is the one layer), Resend over the service's shared
+`httpx.AsyncClient`, an SMTP relay or this service's own sink.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
 
 import httpx
 
-from mailyard.sandbox.outbound.allowlist import Allowlist
-from mailyard.sandbox.outbound.mailer import Mailer
-from mailyard.sandbox.outbound.routing import DeliveryConfig, Route, choose
-from mailyard.sandbox.store import Store
-from mailyard.senders import (
-    DEFAULT_API_URL,
-    ResendSender,
-    Retrying,
-    Sender,
-    SESSender,
-    SMTPRelay,
-    SMTPSender,
-)
+from mailyard.sandbox import Allowlist, DeliveryConfig, Mailer, Route, Store, choose
+from mailyard.senders import ResendSender, Retrying, Sender, SESSender, SMTPRelay, SMTPSender
+from mailyard.web.settings import Settings
 
 
-def _aws_credentials(env: Mapping[str, str]) -> bool:
-    import boto3
+def _aws_credentials(profile: str | None) -> bool:
+    import boto3  # ~18 MB of memory: imported only when a send can route to SES
 
     try:
-        return (
-            boto3.Session(profile_name=env.get("AWS_PROFILE") or None).get_credentials() is not None
-        )
+        return boto3.Session(profile_name=profile).get_credentials() is not None
     except Exception:  # a broken profile: treat as no credentials, the not-configured path
         return False
 
 
-def config_from_env(env: Mapping[str, str] | None = None, **overrides: object) -> DeliveryConfig:
-    """DeliveryConfig from the environment; `overrides` (from flags) win."""
-    env = os.environ if env is None else env
-    mode = str(overrides.get("mode") or env.get("MAILYARD_DELIVERY", "sandbox"))
-    values: dict[str, object] = {
-        "mode": mode,
-        "resend_api_key": env.get("RESEND_API_KEY") or None,
-        "resend_from": env.get("RESEND_FROM_APP_AUTH") or None,
-        "resend_api_url": env.get("RESEND_API_URL") or DEFAULT_API_URL,
-        "ses_from": env.get("BLUAUTH_SES_FROM_ADDRESS") or None,
-        "ses_configuration_set": env.get("BLUAUTH_SES_CONFIGURATION_SET") or None,
-        # boto3 costs ~18 MB of memory: imported only when the mode can route to SES.
-        "aws_credentials": mode in ("ses", "auto") and _aws_credentials(env),
-        "smtp_host": env.get("MAILYARD_RELAY_HOST") or None,
-        "smtp_port": int(env.get("MAILYARD_RELAY_PORT") or 587),
-        "smtp_username": env.get("MAILYARD_RELAY_USER") or None,
-        "smtp_password": env.get("MAILYARD_RELAY_PASSWORD") or None,
-        "smtp_tls": env.get("MAILYARD_RELAY_TLS") or "starttls",
-        "sandbox_host": env.get("MAILYARD_HOST") or "127.0.0.1",
-        "sandbox_port": int(env.get("MAILYARD_SMTP_PORT") or 1025),
-        "from_address": env.get("MAILYARD_FROM") or None,
-        "source_app": env.get("MAILYARD_SOURCE_APP") or "bluauth",
-        "allow_recipients": env.get("MAILYARD_ALLOW_RECIPIENTS") or "",
-        "dry_run": (env.get("MAILYARD_DRY_RUN") or "").lower() in ("1", "true", "yes"),
-    }
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return DeliveryConfig(**values)  # type: ignore[arg-type]
+def delivery_config(
+    settings: Settings, *, sandbox_host: str, sandbox_port: int, via: str | None = None
+) -> DeliveryConfig:
+    """The sandbox's delivery settings; `via` overrides the configured mode for one command."""
+    mode = via or settings.delivery
+    return DeliveryConfig(
+        mode=mode,
+        resend_api_key=settings.resend_api_key,
+        resend_from=settings.resend_from,
+        resend_api_url=settings.resend_api_url,
+        ses_from=settings.ses_from,
+        ses_configuration_set=settings.ses_configuration_set,
+        aws_credentials=mode in ("ses", "auto") and _aws_credentials(settings.aws_profile),
+        smtp_host=settings.relay_host,
+        smtp_port=settings.relay_port,
+        smtp_username=settings.relay_user,
+        smtp_password=settings.relay_password,
+        smtp_tls=settings.relay_tls,
+        sandbox_host=sandbox_host,
+        sandbox_port=sandbox_port,
+        from_address=settings.from_address,
+        source_app=settings.source_app,
+        allow_recipients=",".join(settings.allow_recipients),
+        dry_run=settings.dry_run,
+        aws_region=settings.aws_region,
+        aws_profile=settings.aws_profile,
+    )
 
 
-def build_sender(
-    route: Route, config: DeliveryConfig, env: Mapping[str, str] | None = None
-) -> Sender | None:
+def build_sender(route: Route, config: DeliveryConfig, http: httpx.AsyncClient) -> Sender | None:
     """The sender for `route`, or None when it is not configured."""
-    env = os.environ if env is None else env
     if not route.configured:
         return None
     sender: Sender
     if route.provider == "ses":
-        import boto3
-        from botocore.config import Config
-
-        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
-        client = boto3.Session(profile_name=env.get("AWS_PROFILE") or None).client(
-            "sesv2",
-            region_name=region,
-            config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-        )
         sender = SESSender(
-            client, configuration_set=config.ses_configuration_set, source_app=config.source_app
+            _ses_client(config),
+            configuration_set=config.ses_configuration_set,
+            source_app=config.source_app,
         )
     elif route.provider == "resend":
-        http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
         sender = ResendSender(http, config.resend_api_key or "", config.resend_api_url)
     elif route.provider == "smtp":
         relay = SMTPRelay(
@@ -107,22 +85,60 @@ def build_sender(
     return Retrying(sender)
 
 
+def _ses_client(config: DeliveryConfig) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.Session(profile_name=config.aws_profile).client(
+        "sesv2",
+        region_name=config.aws_region,
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+
+
 def build_mailer(
     config: DeliveryConfig,
-    store: Store,
+    store: Store | None,
+    http: httpx.AsyncClient,
     *,
-    via: str | None = None,
+    log_key: bytes | None = None,
     log_format: str = "kv",
-    env: Mapping[str, str] | None = None,
 ) -> Mailer:
-    route = choose(config, via)
+    """The mailer for the configured route, logging to `store`'s send log when there is one."""
+    route = choose(config)
     return Mailer(
         route,
-        build_sender(route, config, env),
-        log_key=store.log_key,
-        store=store,
+        build_sender(route, config, http),
+        log_key=log_key if log_key is not None else store.log_key if store else b"",
+        send_log=store.send_log if store else None,
         allowlist=Allowlist.parse(config.allow_recipients),
         source_app=config.source_app,
         dry_run=config.dry_run,
         log_format=log_format,
     )
+
+
+def sandbox_mailer(config: DeliveryConfig, store: Store, *, log_format: str = "kv") -> Mailer:
+    """A mailer that always sends into this service's own sink (for the preview gallery)."""
+    route = choose(DeliveryConfig(mode="sandbox", from_address=config.from_address))
+    relay = SMTPRelay(host=config.sandbox_host, port=config.sandbox_port, tls="none")
+    return Mailer(
+        route,
+        Retrying(SMTPSender(relay, "sandbox"), attempts=2),
+        log_key=store.log_key,
+        send_log=store.send_log,
+        log_format=log_format,
+    )
+
+
+def with_overrides(
+    config: DeliveryConfig, *, via: str | None, dry_run: bool | None, aws_profile: str | None
+) -> DeliveryConfig:
+    """`config` for one send that names its own route (`--via`) or asks for a dry run."""
+    changes: dict[str, Any] = {}
+    if via is not None and via != config.mode:
+        changes["mode"] = via
+        changes["aws_credentials"] = via in ("ses", "auto") and _aws_credentials(aws_profile)
+    if dry_run:
+        changes["dry_run"] = True
+    return replace(config, **changes) if changes else config

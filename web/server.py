@@ -12,8 +12,9 @@ from types import FrameType
 
 import uvicorn
 
-from mailyard.sandbox.capture.smtp import listen
-from mailyard.web.app import Context, create_app
+from mailyard.sandbox import Store, listen
+from mailyard.web.app import create_app
+from mailyard.web.services import Services
 from mailyard.web.settings import Settings
 
 
@@ -29,14 +30,14 @@ def bind(kind: str, host: str, port: int, flag: str) -> socket.socket:
         raise BindError(f"cannot listen for {kind} on {host}:{port}: {exc.strerror}{hint}") from exc
 
 
-def announce(context: Context) -> None:
+def announce(services: Services) -> None:
     """The line a person (or a test harness) reads to know where we listen."""
-    host = context.settings.host
+    host = services.settings.host
     shown = f"[{host}]" if ":" in host else host
     print(
-        f"mailyard ready: SMTP on {shown}:{context.smtp_port}, "
-        f"web and API on http://{shown}:{context.http_port}/ "
-        f"(database {context.settings.db})",
+        f"mailyard ready: SMTP on {shown}:{services.smtp_port}, "
+        f"web and API on http://{shown}:{services.http_port}/ "
+        f"(database {services.settings.db})",
         flush=True,
     )
 
@@ -45,19 +46,19 @@ class _Server(uvicorn.Server):
     """uvicorn, telling the app the moment a stop is asked for.
 
     uvicorn waits for open requests before the app's lifespan shutdown runs, so long polls and
-    event streams would hold a Ctrl-C for the whole grace period; closing the notifier at the
+    event streams would hold a Ctrl-C for the whole grace period; telling the services at the
     signal ends them at once.
     """
 
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
-        self.context: Context | None = None
+        self.services: Services | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        if self.context is not None and self.loop is not None:
+        if self.services is not None and self.loop is not None:
             with contextlib.suppress(RuntimeError):
-                self.loop.call_soon_threadsafe(self.context.notifier.close)
+                self.loop.call_soon_threadsafe(self.services.stopping)
         super().handle_exit(sig, frame)
 
 
@@ -72,17 +73,24 @@ def run(settings: Settings) -> None:
     # noise for a person and measurable CPU under load. Our handler logs what matters.
     if settings.log_level != "debug":
         logging.getLogger("mail.log").setLevel(logging.ERROR)
-    smtp_sock = bind("SMTP", settings.host, settings.smtp_port, "--smtp-port")
-    try:
-        http_sock = bind("HTTP", settings.host, settings.http_port, "--http-port")
-    except BindError:
-        smtp_sock.close()
-        raise
+    _check_store(settings)  # a bad database is one clear line now, not a traceback at start-up
+    with contextlib.ExitStack() as stack:
+        smtp_sock = stack.enter_context(
+            bind("SMTP", settings.host, settings.smtp_port, "--smtp-port")
+        )
+        http_sock = stack.enter_context(
+            bind("HTTP", settings.host, settings.http_port, "--http-port")
+        )
+        _serve(settings, smtp_sock, http_sock)
+    print("mailyard stopped", flush=True)
+
+
+def _serve(settings: Settings, smtp_sock: socket.socket, http_sock: socket.socket) -> None:
     holder: list[_Server] = []
 
-    def ready(context: Context) -> None:
-        holder[0].context, holder[0].loop = context, asyncio.get_running_loop()
-        announce(context)
+    def ready(services: Services) -> None:
+        holder[0].services, holder[0].loop = services, asyncio.get_running_loop()
+        announce(services)
 
     app = create_app(
         settings,
@@ -106,7 +114,11 @@ def run(settings: Settings) -> None:
         signal.signal(signal.SIGTERM, previous)
     if not server.started:
         raise SystemExit(1)
-    print("mailyard stopped", flush=True)
+
+
+def _check_store(settings: Settings) -> None:
+    if settings.db != ":memory:":
+        Store(settings.db, synchronous=settings.db_sync).open_and_close()
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -1,58 +1,408 @@
-"""The one frozen `Settings` the service runs with: flag > environment (`MAILYARD_*`) > default."""
+"""The one frozen `Settings` mailyard runs with, built once at the edge: flag > environment >
+default.
+
+Each field declares its default, its help, the environment variables it reads (`MAILYARD_<NAME>`
+unless the spec or AWS names it otherwise: `RESEND_API_KEY`, `BLUAUTH_SES_FROM_ADDRESS`,
+`AWS_REGION`, ...), its command-line flag, and the commands it belongs to. The CLI builds its
+options from these declarations (`web.cli.options`), so a default or a help text is written
+once, here. This module is the only place that reads the environment; nothing below `web`
+ever does.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_SMTP_PORT = 1025
-DEFAULT_HTTP_PORT = 8025
+DELIVERY_MODES = ("sandbox", "smtp", "ses", "resend", "none", "auto")
+RELAY_TLS_MODES = ("starttls", "implicit", "none")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+SERVE, SEND = "serve", "send"
+
+
+class SettingsError(ValueError):
+    """A setting's value cannot be used; `source` names the flag or variable it came from."""
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+        self.message = message
+
+
+# -- value readers: text (from a flag or a variable) to a value, or ValueError saying why ---------
+
+_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)([smhdw]?)$")
+_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmg]?)b?$")
+_BYTES = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+MAX_SECONDS = 100 * 365 * 86400.0
+MAX_BYTES = 1 << 40
+
+
+def parse_duration(text: str) -> float:
+    """`90`, `30m`, `12h`, `7d`, `2w` as seconds; ValueError with the accepted forms."""
+    match = _DURATION_RE.match(text.strip().lower())
+    if not match or len(text) > 32:
+        raise ValueError(f"{text!r} is not a duration; use e.g. 3600, 30m, 12h, 7d or 2w")
+    seconds = float(match.group(1)) * _SECONDS[match.group(2)]
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"{text!r} is longer than a hundred years")
+    return seconds
+
+
+def parse_size(text: str) -> int:
+    """`1048576`, `512k`, `50M`, `1G` as bytes; ValueError with the accepted forms."""
+    match = _SIZE_RE.match(text.strip().lower())
+    if not match or len(text) > 32:
+        raise ValueError(f"{text!r} is not a size; use e.g. 52428800, 512k, 50M or 1G")
+    size = int(float(match.group(1)) * _BYTES[match.group(2)])
+    if size > MAX_BYTES:
+        raise ValueError(f"{text!r} is larger than 1 TiB")
+    return size
+
+
+def parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{text!r} is not true or false; use 1/0, true/false, yes/no or on/off")
+
+
+def parse_port(text: str) -> int:
+    if not text.strip().isdigit() or not 0 <= int(text) <= 65535:
+        raise ValueError(f"{text!r} is not a port (0-65535; 0 picks any free port)")
+    return int(text)
+
+
+def whole(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or len(text) > 18 or int(text) < low:
+            raise ValueError(f"{text!r} is not a whole number of at least {low}")
+        return int(text)
+
+    return parse
+
+
+def one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text.strip().lower() not in choices:
+            raise ValueError(f"{text!r} is not one of {', '.join(choices)}")
+        return text.strip().lower()
+
+    return parse
+
+
+def csv(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.replace(";", ",").split(",") if item.strip())
+
+
+def text(value: str) -> str | None:
+    return value.strip() or None
+
+
+# -- declarations ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    """How one setting is given: its help, variables, flag, reader and commands."""
+
+    help: str
+    env: tuple[str, ...]
+    flag: str | None
+    parse: Callable[[str], Any]
+    commands: frozenset[str]
+    secret: bool = False
+    choices: tuple[str, ...] = ()
+    is_flag: bool = False
+    kind: str = "text"  # text | path | port | number | duration | size | list | choice | flag
+
+
+def setting(
+    default: Any,
+    help: str,
+    *,
+    parse: Callable[[str], Any] = text,
+    env: tuple[str, ...] | None = None,
+    flag: bool = True,
+    commands: tuple[str, ...] = (SERVE,),
+    secret: bool = False,
+    choices: tuple[str, ...] = (),
+    kind: str = "text",
+) -> Any:
+    """A Settings field; `env` defaults to MAILYARD_<NAME>, the flag to --<name>."""
+    meta = {
+        "help": help,
+        "env": env,
+        "flag": flag,
+        "parse": one_of(choices) if choices else parse,
+        "commands": frozenset(commands),
+        "secret": secret,
+        "choices": choices,
+        "is_flag": parse is parse_bool,
+        "kind": "choice" if choices else ("flag" if parse is parse_bool else kind),
+    }
+    return field(default=default, repr=not secret, metadata={"option": meta})
+
+
+BOTH = (SERVE, SEND)
 
 
 @dataclass(frozen=True)
 class Settings:
-    host: str = DEFAULT_HOST
-    smtp_port: int = DEFAULT_SMTP_PORT
-    http_port: int = DEFAULT_HTTP_PORT
-    db: str = "mailyard.db"
-    db_sync: str = "NORMAL"
-    max_messages: int = 0
-    max_age: float = 0
-    smtp_max_size: int = 50 * 1024 * 1024
-    smtp_max_recipients: int = 1000
-    smtp_max_connections: int = 500
-    smtp_tls_cert: str | None = None
-    smtp_tls_key: str | None = None
-    smtp_tls_implicit: bool = False
-    smtp_require_tls: bool = False
-    smtp_auth_file: str | None = None
-    smtp_auth_required: bool = False
-    log_level: str = "info"
-    allowed_hosts: tuple[str, ...] = ()
-    ui_auth_file: str | None = None
-
-
-_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)([smhdw]?)$")
-_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str) -> float:
-    """`90`, `30m`, `12h`, `7d`, `2w` as seconds; raises ValueError with the accepted forms."""
-    match = _DURATION_RE.match(text.strip().lower())
-    if not match:
-        raise ValueError(f"{text!r} is not a duration; use e.g. 3600, 30m, 12h, 7d or 2w")
-    return float(match.group(1)) * _SECONDS[match.group(2)]
-
-
-_SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmg]?)b?$")
-
-
-def parse_size(text: str) -> int:
-    """`1048576`, `512k`, `50M`, `1G` as bytes."""
-    match = _SIZE_RE.match(text.strip().lower())
-    if not match:
-        raise ValueError(f"{text!r} is not a size; use e.g. 52428800, 512k, 50M or 1G")
-    return int(
-        float(match.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[match.group(2)]
+    # -- listeners --------------------------------------------------------------------------
+    host: str = setting(
+        "127.0.0.1",
+        "Address both listeners bind to. Keep it on loopback unless you need otherwise.",
+        commands=BOTH,
     )
+    smtp_port: int = setting(
+        1025, "SMTP port; 0 picks any free port.", parse=parse_port, commands=BOTH, kind="port"
+    )
+    http_port: int = setting(
+        8025,
+        "Web inbox and API port; 0 picks any free port.",
+        parse=parse_port,
+        commands=BOTH,
+        kind="port",
+    )
+    allowed_hosts: tuple[str, ...] = setting(
+        (),
+        "More host names the web and API answer to, comma separated. Loopback names always work; "
+        "any other Host is refused (DNS rebinding). A --host of 0.0.0.0 answers to any.",
+        parse=csv,
+        kind="list",
+    )
+    ui_auth_file: str | None = setting(
+        None,
+        "Require these user:password pairs (Basic auth) for the web inbox and the API.",
+        kind="path",
+    )
+    # -- store ------------------------------------------------------------------------------
+    db: str = setting("mailyard.db", "SQLite file; ':memory:' for a throw-away store.", kind="path")
+    db_sync: str = setting(
+        "normal",
+        "normal: an acknowledged message survives a crash of mailyard; full: also a power "
+        "loss (slower).",
+        choices=("normal", "full"),
+    )
+    max_messages: int = setting(
+        0,
+        "Keep at most this many messages, deleting the oldest; 0 keeps all.",
+        parse=whole(0),
+        kind="number",
+    )
+    max_age: float = setting(
+        0.0,
+        "Delete messages older than this (e.g. 12h, 7d); 0 keeps them forever.",
+        parse=parse_duration,
+        kind="duration",
+    )
+    # -- SMTP sink --------------------------------------------------------------------------
+    smtp_max_size: int = setting(
+        50 * 1024 * 1024,
+        "Largest message accepted (e.g. 10M); bigger ones get 552.",
+        parse=parse_size,
+        kind="size",
+    )
+    smtp_max_recipients: int = setting(
+        1000,
+        "Recipients per message; extra RCPT commands get 452.",
+        parse=whole(1),
+        kind="number",
+    )
+    smtp_max_connections: int = setting(
+        500,
+        "Open SMTP sessions at once; past it a client gets 421 and a close.",
+        parse=whole(1),
+        kind="number",
+    )
+    smtp_tls_cert: str | None = setting(None, "PEM certificate: enables STARTTLS.", kind="path")
+    smtp_tls_key: str | None = setting(None, "PEM private key for --smtp-tls-cert.", kind="path")
+    smtp_tls_implicit: bool = setting(
+        False,
+        "Speak TLS from the first byte (port-465 style) instead of STARTTLS.",
+        parse=parse_bool,
+    )
+    smtp_require_tls: bool = setting(
+        False, "Refuse MAIL until the client has used STARTTLS.", parse=parse_bool
+    )
+    smtp_auth_file: str | None = setting(
+        None,
+        "Accept only the user:password pairs in this file (default: any credentials).",
+        kind="path",
+    )
+    smtp_auth_required: bool = setting(
+        False, "Refuse mail from clients that did not AUTH.", parse=parse_bool
+    )
+    # -- logging ----------------------------------------------------------------------------
+    log_level: str = setting("info", "How much to log.", choices=LOG_LEVELS)
+    log_format: str = setting(
+        "kv",
+        "Log lines as key=value text or as JSON objects.",
+        choices=("kv", "json"),
+        commands=BOTH,
+    )
+    # -- delivery (the mailer: email-test, the preview gallery, `mailyard send`) ------------------
+    delivery: str = setting(
+        "sandbox",
+        "Where auth emails go: sandbox (this mailyard's own sink), smtp (a relay), ses, resend, "
+        "none, or auto (Resend if RESEND_API_KEY is set, else SES if BLUAUTH_SES_FROM_ADDRESS).",
+        choices=DELIVERY_MODES,
+    )
+    from_address: str | None = setting(
+        None,
+        "From address for sandbox and relay sends (default: the provider's own setting, else "
+        "no-reply@mailyard.test).",
+        env=("MAILYARD_FROM",),
+        commands=BOTH,
+    )
+    source_app: str = setting("bluauth", "The source_app tag on every send.", commands=BOTH)
+    allow_recipients: tuple[str, ...] = setting(
+        (),
+        "Recipients real providers may mail: addresses and *@domain patterns, comma separated "
+        "(the providers' test addresses are always allowed).",
+        parse=csv,
+        commands=BOTH,
+        kind="list",
+    )
+    dry_run: bool = setting(
+        False, "Render and log every send; send nothing.", parse=parse_bool, commands=BOTH
+    )
+    relay_host: str | None = setting(None, "SMTP relay host for --delivery smtp.", commands=BOTH)
+    relay_port: int = setting(587, "SMTP relay port.", parse=parse_port, commands=BOTH, kind="port")
+    relay_user: str | None = setting(None, "SMTP relay user name.", commands=BOTH)
+    relay_password: str | None = setting(
+        None, "SMTP relay password.", flag=False, commands=BOTH, secret=True
+    )
+    relay_tls: str = setting(
+        "starttls",
+        "starttls (required off loopback), implicit, or none (loopback only).",
+        choices=RELAY_TLS_MODES,
+        commands=BOTH,
+    )
+    resend_api_key: str | None = setting(
+        None, "Resend API key.", env=("RESEND_API_KEY",), flag=False, commands=BOTH, secret=True
+    )
+    resend_from: str | None = setting(
+        None,
+        "From for Resend sends (the spec's; default noreply@notifications.miosa.ai).",
+        env=("RESEND_FROM_APP_AUTH",),
+        flag=False,
+        commands=BOTH,
+    )
+    resend_api_url: str = setting(
+        "https://api.resend.com",
+        "Resend's API base URL.",
+        env=("RESEND_API_URL",),
+        flag=False,
+        commands=BOTH,
+    )
+    ses_from: str | None = setting(
+        None,
+        "From address for SES sends (BluAuth's).",
+        env=("BLUAUTH_SES_FROM_ADDRESS",),
+        flag=False,
+        commands=BOTH,
+    )
+    ses_configuration_set: str | None = setting(
+        None,
+        "SES configuration set for every send.",
+        env=("BLUAUTH_SES_CONFIGURATION_SET",),
+        flag=False,
+        commands=BOTH,
+    )
+    aws_region: str = setting(
+        "us-east-1",
+        "AWS region for SES sends.",
+        env=("AWS_REGION", "AWS_DEFAULT_REGION"),
+        flag=False,
+        commands=BOTH,
+    )
+    aws_profile: str | None = setting(
+        None, "AWS profile for SES sends.", env=("AWS_PROFILE",), flag=False, commands=BOTH
+    )
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def secrets(self) -> tuple[str, ...]:
+        """The values of every secret setting that is set (to redact them from any output)."""
+        return tuple(
+            str(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if options().get(f.name, _NO_OPTION).secret and getattr(self, f.name)
+        )
+
+
+_NO_OPTION = Option("", (), None, text, frozenset())
+
+
+def options() -> dict[str, Option]:
+    """Field name -> how it is given, in declaration order."""
+    found = {}
+    for f in dataclasses.fields(Settings):
+        meta = dict(f.metadata["option"])
+        env = meta["env"] or ("MAILYARD_" + f.name.upper(),)
+        flag = "--" + f.name.replace("_", "-") if meta["flag"] else None
+        found[f.name] = Option(
+            help=meta["help"],
+            env=env,
+            flag=flag,
+            parse=meta["parse"],
+            commands=meta["commands"],
+            secret=meta["secret"],
+            choices=meta["choices"],
+            is_flag=meta["is_flag"],
+            kind=meta["kind"],
+        )
+    return found
+
+
+def defaults() -> dict[str, Any]:
+    return {f.name: f.default for f in dataclasses.fields(Settings)}
+
+
+def load_settings(flags: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
+    """Settings from already-parsed flag values (None: not given), then `env`, then defaults.
+
+    Raises SettingsError naming the variable (or flag) whose value is wrong, and the rule a
+    combination breaks.
+    """
+    values: dict[str, Any] = {}
+    for name, option in options().items():
+        given = flags.get(name)
+        if given is not None:
+            values[name] = given
+            continue
+        for variable in option.env:
+            raw = env.get(variable)
+            if raw is None or (raw == "" and not option.is_flag):
+                continue
+            try:
+                values[name] = option.parse(raw)
+            except ValueError as exc:
+                raise SettingsError(variable, str(exc)) from None
+            break
+    settings = Settings(**values)
+    check(settings)
+    return settings
+
+
+def check(settings: Settings) -> None:
+    """Rules across settings; SettingsError naming the flags involved."""
+    if bool(settings.smtp_tls_cert) != bool(settings.smtp_tls_key):
+        raise SettingsError("--smtp-tls-cert/--smtp-tls-key", "the two go together")
+    if settings.smtp_tls_implicit and not settings.smtp_tls_cert:
+        raise SettingsError("--smtp-tls-implicit", "needs --smtp-tls-cert and --smtp-tls-key")
+
+
+def from_process(flags: Mapping[str, Any] | None = None) -> Settings:
+    """Settings from these flags and this process's environment: the one place it is read."""
+    return load_settings(flags or {}, os.environ)

@@ -14,6 +14,7 @@ import logging
 import re
 import socket
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +23,7 @@ from aiosmtpd.smtp import Envelope as SMTPEnvelope
 
 from mailyard.sandbox.capture.data import DataTooLarge, read_data
 from mailyard.sandbox.errors import StorageFullError
-from mailyard.sandbox.store import Store
-from mailyard.sandbox.store.records import Envelope
+from mailyard.sandbox.store.records import Envelope, Stored
 
 log = logging.getLogger("mailyard.smtp")
 
@@ -50,16 +50,30 @@ class SMTPConfig:
     timeout: float = 300
 
 
+Ingest = Callable[[bytes, Envelope], Awaitable[Stored]]
+
+
 class SinkHandler:
     """aiosmtpd hooks: cap recipients, and store each message before answering `250`."""
 
-    def __init__(self, store: Store, config: SMTPConfig) -> None:
-        self.store = store
+    def __init__(self, ingest: Ingest, config: SMTPConfig) -> None:
+        self.ingest = ingest
         self.config = config
         self.accepted = 0
         self.accepted_bytes = 0
         self.rejected = 0
         self.open_sessions = 0
+        self.sessions: set[SinkSMTP] = set()
+
+    def close_sessions(self) -> None:
+        """End every open session (the service is stopping): no task is left pending."""
+        for session in list(self.sessions):
+            if session.transport is not None:
+                session.transport.close()
+            task = getattr(session, "_handler_coroutine", None)
+            if task is not None:
+                task.cancel()
+        self.sessions.clear()
 
     async def handle_RCPT(
         self,
@@ -92,7 +106,7 @@ class SinkHandler:
             tls=session.ssl is not None or self.config.implicit_tls,
         )
         try:
-            stored = await self.store.ingest(raw, stored_envelope)
+            stored = await self.ingest(raw, stored_envelope)
         except StorageFullError:
             self.rejected += 1
             log.error("storage full: message from %s refused with 452", stored_envelope.client_addr)
@@ -169,6 +183,7 @@ class SinkSMTP(SMTP):
                 self._refused = True
                 return
             handler.open_sessions += 1
+            handler.sessions.add(self)
             self._counted = True
         super().connection_made(transport)
 
@@ -177,6 +192,7 @@ class SinkSMTP(SMTP):
             return
         if getattr(self, "_counted", False) and isinstance(self.event_handler, SinkHandler):
             self.event_handler.open_sessions -= 1
+            self.event_handler.sessions.discard(self)
             self._counted = False
         super().connection_lost(error)
 
@@ -221,10 +237,11 @@ class SinkSMTP(SMTP):
 
 
 async def start_smtp(
-    store: Store, config: SMTPConfig, sock: socket.socket
+    ingest: Ingest, config: SMTPConfig, sock: socket.socket
 ) -> tuple[asyncio.Server, SinkHandler]:
-    """Serve SMTP on the running loop from an already bound, listening socket."""
-    handler = SinkHandler(store, config)
+    """Serve SMTP on the running loop from an already bound, listening socket; every message
+    accepted goes through `ingest` and is answered only once that returns."""
+    handler = SinkHandler(ingest, config)
     authenticator = Authenticator(config.credentials)
     loop = asyncio.get_running_loop()
     starttls = config.tls_context if not config.implicit_tls else None

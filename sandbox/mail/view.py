@@ -48,7 +48,7 @@ def _is_body(leaf: Node) -> bool:
     return (plain and ctype in ("text/plain", "text/html")) or ctype.startswith("multipart/")
 
 
-def view(raw: bytes) -> MessageView:
+def view_message(raw: bytes) -> MessageView:
     """Bodies, attachments and headers of `raw`."""
     root, notes = mimetree.parse(raw)
     text, html, _ = bodies(root)
@@ -83,7 +83,7 @@ def _describe(leaf: Node) -> Part:
     )
 
 
-def part(raw: bytes, part_id: str) -> tuple[Part, bytes]:
+def message_part(raw: bytes, part_id: str) -> tuple[Part, bytes]:
     """The decoded content of one leaf part."""
     root, _ = mimetree.parse(raw)
     for leaf in root.leaves():

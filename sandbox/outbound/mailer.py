@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass
 from mailyard.renderer import Concept, Theme, build_message, render
 from mailyard.sandbox.outbound.allowlist import Allowlist
 from mailyard.sandbox.outbound.routing import NOT_CONFIGURED, Route
-from mailyard.sandbox.store import Store
+from mailyard.sandbox.store.records import SendRecord
+from mailyard.sandbox.store.send_log import SendLog
 from mailyard.senders import Outgoing, Sender, SendError
 
 log = logging.getLogger("mailyard.email")
@@ -57,6 +58,24 @@ class SendResult:
     def as_dict(self) -> dict[str, object]:
         return {**asdict(self), "missing": list(self.missing)}
 
+    def record(self) -> SendRecord:
+        """The send-log row of this result."""
+        return SendRecord(
+            concept=self.concept,
+            theme=self.theme,
+            locale=self.locale,
+            recipient=self.recipient,
+            provider=self.provider,
+            outcome=self.outcome,
+            message_id=self.message_id,
+            reason=self.reason,
+            error_code=self.error_code,
+            attempts=self.attempts,
+            duration_ms=self.duration_ms,
+            test=self.test,
+            missing=self.missing,
+        )
+
 
 def recipient_hash(key: bytes, address: str) -> str:
     """A keyed HMAC of the normalised address: stable within an install, useless elsewhere."""
@@ -73,7 +92,7 @@ class Mailer:
         sender: Sender | None,
         *,
         log_key: bytes,
-        store: Store | None = None,
+        send_log: SendLog | None = None,
         allowlist: Allowlist = Allowlist(),  # noqa: B008 - frozen value
         source_app: str = "bluauth",
         dry_run: bool = False,
@@ -82,7 +101,7 @@ class Mailer:
         self.route = route
         self._sender = sender if route.configured else None
         self._log_key = log_key
-        self._store = store
+        self._send_log = send_log
         self._allowlist = allowlist
         self._source_app = source_app
         self._dry_run = dry_run
@@ -164,8 +183,8 @@ class Mailer:
             else:
                 result = done("sent", message_id=receipt.message_id, attempts=receipt.attempts)
         self._log(result)
-        if self._store is not None:
-            await self._store.record_send(result.as_dict())
+        if self._send_log is not None:
+            await self._send_log.record(result.record())
         return result
 
     def _log(self, result: SendResult) -> None:

@@ -14,7 +14,8 @@ from email.utils import parseaddr
 from mailyard.senders import is_loopback
 
 MODES = ("sandbox", "smtp", "ses", "resend", "none", "auto")
-MIOSA_DEFAULT_FROM = "noreply@notifications.miosa.ai"
+MIOSA_DEFAULT_FROM = "noreply@notifications.miosa.ai"  # the spec's, for the Resend path only
+SANDBOX_DEFAULT_FROM = "no-reply@mailyard.test"  # .test is reserved (RFC 2606): never real
 NOT_CONFIGURED = "email_not_configured"
 
 
@@ -29,6 +30,8 @@ class DeliveryConfig:
     ses_from: str | None = None  # BLUAUTH_SES_FROM_ADDRESS
     ses_configuration_set: str | None = None  # BLUAUTH_SES_CONFIGURATION_SET
     aws_credentials: bool = False  # whether boto3 found any
+    aws_region: str = "us-east-1"
+    aws_profile: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_username: str | None = None
@@ -58,11 +61,13 @@ def _address(value: str | None) -> str | None:
 
 
 def _from(config: DeliveryConfig) -> str:
+    """The sender for sandbox and relay sends: MAILYARD_FROM, else the address a provider is
+    configured with (what production would show), else a neutral reserved address."""
     return (
         _address(config.from_address)
         or _address(config.ses_from)
         or _address(config.resend_from)
-        or MIOSA_DEFAULT_FROM
+        or SANDBOX_DEFAULT_FROM
     )
 
 

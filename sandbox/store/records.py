@@ -1,4 +1,4 @@
-"""Typed values for what the store holds: an envelope in, a message summary out."""
+"""Typed values for what the store holds: an envelope in, summaries, records and pages out."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import json
 import secrets
 import sqlite3
 import string
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 
 from mailyard.sandbox.mail.summary import Address
 
@@ -22,12 +21,6 @@ def new_id() -> str:
         number, digit = divmod(number, 62)
         digits.append(_ALPHABET[digit])
     return "".join(digits)
-
-
-def utc_now() -> tuple[str, float]:
-    """Now, as RFC 3339 text (UTC, microseconds) and as a Unix timestamp."""
-    now = datetime.now(UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), now.timestamp()
 
 
 @dataclass(frozen=True)
@@ -51,6 +44,7 @@ class Stored:
     seq: int
     id: str
     mailbox: str
+    created: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -146,3 +140,64 @@ def record_from_row(row: sqlite3.Row) -> MessageRecord:
         sha256=row["sha256"],
         parse_error=row["parse_error"],
     )
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a listing or search, with Mailpit's counts."""
+
+    messages: list[MessageSummary]
+    start: int
+    total: int  # in the mailbox (or all mailboxes)
+    unread: int
+    count: int  # matching the query
+    count_unread: int
+    cursor: int  # the newest seq at the time of the query
+
+
+@dataclass(frozen=True)
+class SendRecord:
+    """What the mailer did with one email: one row of the send log (the spec's log line)."""
+
+    concept: str
+    theme: str
+    locale: str
+    recipient: str  # a keyed HMAC of the address, never the address
+    provider: str
+    outcome: str  # sent | skipped | blocked | dry_run | failed
+    message_id: str = ""
+    reason: str | None = None
+    error_code: str | None = None
+    attempts: int = 0
+    duration_ms: float = 0.0
+    test: bool = False
+    missing: tuple[str, ...] = field(default=())  # settings a not-configured provider lacks
+
+
+@dataclass(frozen=True)
+class SendLogEntry:
+    """A stored send-log row."""
+
+    id: int
+    created: str
+    record: SendRecord
+
+    def as_json(self) -> dict[str, object]:
+        r = self.record
+        return {
+            "id": self.id,
+            "created": self.created,
+            "concept": r.concept,
+            "theme": r.theme,
+            "locale": r.locale,
+            "recipient": r.recipient,
+            "provider": r.provider,
+            "message_id": r.message_id,
+            "outcome": r.outcome,
+            "reason": r.reason,
+            "error_code": r.error_code,
+            "attempts": r.attempts,
+            "duration_ms": r.duration_ms,
+            "test": r.test,
+            "missing": list(r.missing),
+        }

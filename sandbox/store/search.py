@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailyard.sandbox.errors import QueryError
@@ -87,8 +87,8 @@ def parse(query: str) -> list[Term]:
     return terms
 
 
-def compile_query(query: str, tz: str | None = None) -> Compiled:
-    """Compile `query`; raises QueryError naming what is wrong."""
+def compile_query(query: str, tz: str | None = None, *, now: float) -> Compiled:
+    """Compile `query`; raises QueryError naming what is wrong. `now` anchors `after:2h`."""
     zone = _zone(tz)
     positive: list[str] = []
     negative: list[str] = []
@@ -106,7 +106,7 @@ def compile_query(query: str, tz: str | None = None) -> Compiled:
             # Nothing a word index can look for ("@", "+"): scan the stored text instead.
             clause, values = _scan(columns, term.value)
         else:
-            clause, values = _condition(term, zone)
+            clause, values = _condition(term, zone, now)
         clauses.append(f"NOT ({clause})" if term.negate else clause)
         params.extend(values)
     match = None
@@ -137,7 +137,7 @@ def _scan(columns: tuple[str, ...], value: str) -> tuple[str, list[object]]:
     return f"m.seq IN (SELECT rowid FROM messages_fts WHERE {tests})", [needle] * len(columns)
 
 
-def _condition(term: Term, zone: ZoneInfo) -> tuple[str, list[object]]:
+def _condition(term: Term, zone: ZoneInfo, now: float) -> tuple[str, list[object]]:
     field, value = term.field, term.value
     lowered = value.lower()
     if field == "is":
@@ -162,7 +162,7 @@ def _condition(term: Term, zone: ZoneInfo) -> tuple[str, list[object]]:
     if field == "mailbox":
         return "m.mailbox = ?", [value]
     if field in ("before", "after"):
-        when = parse_when(value, zone)
+        when = parse_when(value, zone, now)
         return ("m.created_ts < ?" if field == "before" else "m.created_ts >= ?"), [when]
     assert field in ("larger", "smaller")
     size = parse_size(value, field)
@@ -182,12 +182,12 @@ _RELATIVE_RE = re.compile(r"^(\d+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-def parse_when(value: str, zone: ZoneInfo) -> float:
-    """A date, date-time, or relative age (`30m`, `2h`, `7d`) as a Unix timestamp."""
+def parse_when(value: str, zone: ZoneInfo, now: float) -> float:
+    """A date, date-time, or relative age (`30m`, `2h`, `7d`) before `now`, as a Unix timestamp."""
     relative = _RELATIVE_RE.match(value.strip().lower())
     if relative:
         age = timedelta(**{_UNITS[relative.group(2)]: int(relative.group(1))})
-        return (datetime.now(UTC) - age).timestamp()
+        return now - age.total_seconds()
     text = value.strip().replace("Z", "+00:00")
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
@@ -212,3 +212,25 @@ def parse_size(value: str, field: str) -> int:
         raise QueryError(f"cannot read the size '{value}' in '{field}:'; use e.g. 500, 10k or 2M")
     factor = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[match.group(2)]
     return int(float(match.group(1)) * factor)
+
+
+def required_text(query: str) -> list[tuple[tuple[str, ...], str]]:
+    """Necessary conditions of `query` on a message's indexed text: (columns, needle) pairs
+    such that a matching message holds `needle` as a substring of one of `columns`.
+
+    Cheap to test in memory before asking the database: a waiter for new mail uses them to
+    skip messages that cannot match. Negated and non-text terms give none; an unreadable query
+    gives none (the database will say what is wrong).
+    """
+    try:
+        terms = parse(query)
+    except QueryError:
+        return []
+    found = []
+    for term in terms:
+        if term.negate or not (term.field is None or term.field in TEXT_FIELDS):
+            continue
+        columns = ALL_COLUMNS if term.field is None else TEXT_FIELDS[term.field]
+        for word in _WORD_RE.findall(index_text(term.value)):
+            found.append((columns, word))
+    return found

@@ -1,10 +1,12 @@
 """The single writer: every change goes through one connection that commits in groups.
 
-Jobs (functions of the connection) are queued from the event loop; one flush, scheduled with
-`call_soon`, runs everything queued during that loop iteration inside one transaction, a
-savepoint per job, commits once, and only then settles the callers' futures: concurrent SMTP
-sessions share a commit, and none is answered before its message is durable. A job that fails
-is rolled back alone; a commit that fails fails every job of its group.
+Jobs (functions of a `Tx`: the connection, and a list of events to tell once committed) are
+queued from the event loop; one flush, scheduled with `call_soon`, runs everything queued during
+that loop iteration inside one transaction, commits once, and only then settles the callers'
+futures and publishes the events the committed jobs emitted: concurrent SMTP sessions share a
+commit, none is answered before its message is durable, and no listener hears of a change that
+was rolled back. A job that fails is rolled back alone; a commit that fails fails every job of
+its group.
 
 Why on the loop and not in a writer thread: each `execute` from a second thread releases and
 retakes the GIL, and retaking it waits for the loop thread to yield. With ~8 statements per
@@ -19,18 +21,35 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from mailyard.sandbox.errors import StorageFullError, StoreError
+from mailyard.sandbox.events import Event
 
 log = logging.getLogger("mailyard.store")
 
 T = TypeVar("T")
-Job = Callable[[sqlite3.Connection], Any]
-AfterCommit = Callable[[list[Any]], None]
+
+
+@dataclass
+class Tx:
+    """What a job gets: the write connection inside the group's transaction, and `emit` for
+    events that are published only if this job's changes are committed."""
+
+    conn: sqlite3.Connection
+    events: list[Event] = field(default_factory=list)
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+
+Job = Callable[[Tx], Any]
+Publish = Callable[[Event], None]
 
 
 def translate(exc: sqlite3.Error) -> StoreError:
@@ -46,17 +65,17 @@ class _Item:
     future: asyncio.Future[Any] | None = None
 
 
-Outcome = tuple[_Item, Any, BaseException | None]
+Outcome = tuple[_Item, Any, BaseException | None, list[Event]]
 
 
 class Writer:
     """Owns the write connection; groups jobs into transactions."""
 
     def __init__(
-        self, connect: Callable[[], sqlite3.Connection], after_commit: AfterCommit | None = None
+        self, connect: Callable[[], sqlite3.Connection], publish: Publish | None = None
     ) -> None:
         self._connect = connect
-        self._after_commit = after_commit
+        self._publish = publish
         self._conn: sqlite3.Connection | None = None
         self._pending: list[_Item] = []
         self._scheduled = False
@@ -74,7 +93,7 @@ class Writer:
         self._conn.close()
         self._conn = None
 
-    async def run(self, job: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(self, job: Callable[[Tx], T]) -> T:
         """Queue `job`; returns its result once the transaction holding it has committed."""
         if self._conn is None:
             raise StoreError("the store is closed")
@@ -86,13 +105,13 @@ class Writer:
             loop.call_soon(self._flush)
         return await future
 
-    def call(self, job: Callable[[sqlite3.Connection], T]) -> T:
+    def call(self, job: Callable[[Tx], T]) -> T:
         """Run `job` in a transaction of its own, now (for callers without an event loop)."""
         if self._conn is None:
             raise StoreError("the store is closed")
         if self._pending:
             self._flush()
-        ((_, value, error),) = self._commit_group(self._conn, [_Item(job)])
+        ((_, value, error, _),) = self._commit_group(self._conn, [_Item(job)])
         if error is not None:
             raise error
         return value  # type: ignore[no-any-return]
@@ -103,10 +122,12 @@ class Writer:
         if not group:
             return
         if self._conn is None:
-            outcomes: list[Outcome] = [(i, None, StoreError("the store is closed")) for i in group]
+            outcomes: list[Outcome] = [
+                (i, None, StoreError("the store is closed"), []) for i in group
+            ]
         else:
             outcomes = self._commit_group(self._conn, group)
-        for item, value, error in outcomes:
+        for item, value, error, _ in outcomes:
             future = item.future
             if future is None or future.done():  # the awaiting task was cancelled meanwhile
                 continue
@@ -123,14 +144,12 @@ class Writer:
         if outcomes is None:
             outcomes = self._attempt(conn, group, isolate=True)
         assert outcomes is not None
-        committed = [value for _, value, error in outcomes if error is None]
-        if committed:
+        if any(error is None for _, _, error, _ in outcomes):
             self.commits += 1
-            if self._after_commit is not None:
-                try:
-                    self._after_commit(committed)
-                except Exception:
-                    log.exception("after-commit hook failed")
+        if self._publish is not None:
+            for _, _, error, events in outcomes:
+                for event in events if error is None else ():
+                    self._publish(event)
         return outcomes
 
     def _attempt(
@@ -141,16 +160,17 @@ class Writer:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             log.error("cannot begin a write transaction: %s", exc)
-            return [(item, None, translate(exc)) for item in group]
+            return [(item, None, translate(exc), []) for item in group]
         outcomes: list[Outcome] = []
         for item in group:
+            tx = Tx(conn)
             try:
                 if isolate:
                     conn.execute("SAVEPOINT job")
-                value = item.job(conn)
+                value = item.job(tx)
                 if isolate:
                     conn.execute("RELEASE job")
-                outcomes.append((item, value, None))
+                outcomes.append((item, value, None, tx.events))
             except Exception as exc:
                 error: Exception = translate(exc) if isinstance(exc, sqlite3.Error) else exc
                 if isinstance(exc, sqlite3.Error):
@@ -162,15 +182,15 @@ class Writer:
                 if not _rollback_savepoint(conn):
                     # SQLite rolled the whole transaction back (SQLITE_FULL does): the jobs
                     # before this one are gone too, so the whole group fails, none acknowledged.
-                    return [(failed, None, error) for failed in group]
-                outcomes.append((item, None, error))
+                    return [(failed, None, error, []) for failed in group]
+                outcomes.append((item, None, error, []))
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             log.error("commit failed: %s", exc)
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            return [(item, None, translate(exc)) for item in group]
+            return [(item, None, translate(exc), []) for item in group]
         return outcomes
 
 
@@ -186,43 +206,3 @@ def _rollback_savepoint(conn: sqlite3.Connection) -> bool:
             conn.execute("ROLLBACK")
         return False
     return True
-
-
-class Checkpointer:
-    """Copies the WAL into the database on its own thread and connection, every `interval` s.
-
-    The write connection has automatic checkpoints turned off, so the event loop never waits
-    for the fsyncs a checkpoint does.
-    """
-
-    def __init__(self, connect: Callable[[], sqlite3.Connection], interval: float = 1.0) -> None:
-        self._connect = connect
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="mailyard-checkpoint", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def _run(self) -> None:
-        conn = self._connect()
-        try:
-            while not self._stop.wait(self._interval):
-                self._checkpoint(conn, "PASSIVE")
-            self._checkpoint(conn, "TRUNCATE")
-        finally:
-            conn.close()
-
-    @staticmethod
-    def _checkpoint(conn: sqlite3.Connection, mode: str) -> None:
-        try:
-            conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
-        except sqlite3.Error as exc:
-            log.warning("WAL checkpoint failed: %s", exc)

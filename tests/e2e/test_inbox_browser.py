@@ -10,7 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import Server, make_message, send, start_server
+from support.mail import Server, make_message, send
+from support.servers import start_process as start_server
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -180,6 +181,7 @@ def test_remote_image_loads_only_after_consent(page: object, site: Server) -> No
         assert any(hit.startswith("/pixel.gif") for hit in _Tracker.hits)
     finally:
         tracker.shutdown()
+        tracker.server_close()
 
 
 def test_delete_selected(page: object, site: Server) -> None:

@@ -14,7 +14,8 @@ import httpx
 import pytest
 import trustme
 from botocore.config import Config
-from conftest import Server, messages, start_server
+from support.mail import Server, messages
+from support.servers import start_inprocess as start_server
 
 from mailyard.senders import (
     Outgoing,
@@ -164,19 +165,20 @@ def resend_url() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
-def _resend(url: str, key: str = "re_canary_key_123") -> Retrying:
+def _resend(client: httpx.AsyncClient, url: str, key: str = "re_canary_key_123") -> Retrying:
     async def no_wait(seconds: float) -> None:
         waits.append(seconds)
 
     waits: list[float] = []
-    sender = Retrying(ResendSender(httpx.AsyncClient(), key, url), attempts=4, sleep=no_wait)
+    sender = Retrying(ResendSender(client, key, url), attempts=4, sleep=no_wait)
     sender.waits = waits  # type: ignore[attr-defined]
     return sender
 
 
-def test_resend_request_and_idempotency_key_reused_on_retry(resend_url: str) -> None:
+async def test_resend_request_and_idempotency_key_reused_on_retry(resend_url: str) -> None:
     Recorder.script = [
         (
             500,
@@ -194,8 +196,9 @@ def test_resend_request_and_idempotency_key_reused_on_retry(resend_url: str) -> 
         ),
         (200, {"id": "49a3999c-0ce1-4ea6-ab68-afcd6dc2e794"}, {}),
     ]
-    sender = _resend(resend_url)
-    receipt = asyncio.run(sender.send(outgoing()))
+    async with httpx.AsyncClient() as client:
+        sender = _resend(client, resend_url)
+        receipt = await sender.send(outgoing())
     assert receipt.message_id == "49a3999c-0ce1-4ea6-ab68-afcd6dc2e794" and receipt.attempts == 3
     keys = {r["headers"]["Idempotency-Key"] for r in Recorder.seen}
     assert keys == {"7d1f6c1e-0000-4000-8000-000000000001"} and len(Recorder.seen) == 3
@@ -212,12 +215,13 @@ def test_resend_request_and_idempotency_key_reused_on_retry(resend_url: str) -> 
     assert body["tags"] == [{"name": "concept", "value": "password-reset"}]
 
 
-def test_resend_validation_errors_are_not_retried(resend_url: str) -> None:
+async def test_resend_validation_errors_are_not_retried(resend_url: str) -> None:
     Recorder.script = [
         (422, {"statusCode": 422, "name": "validation_error", "message": "Invalid `to` field."}, {})
     ]
-    with pytest.raises(SendError) as error:
-        asyncio.run(_resend(resend_url).send(outgoing()))
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(SendError) as error:
+            await _resend(client, resend_url).send(outgoing())
     assert error.value.code == "validation_error" and error.value.status == 422
     assert len(Recorder.seen) == 1
 
@@ -244,7 +248,7 @@ def tls_sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server,
         "--smtp-require-tls",
     )
     yield server, ca
-    assert server.stop() == 0
+    server.stop()
 
 
 def _context(ca: trustme.CA) -> Any:
@@ -255,7 +259,9 @@ def _context(ca: trustme.CA) -> Any:
     return context
 
 
-def test_smtp_with_starttls_and_auth(tls_sink: tuple[Server, trustme.CA]) -> None:
+def test_smtp_with_starttls_and_auth(
+    tls_sink: tuple[Server, trustme.CA], caplog: pytest.LogCaptureFixture
+) -> None:
     server, ca = tls_sink
     relay = SMTPRelay(
         host="127.0.0.1",
@@ -271,7 +277,7 @@ def test_smtp_with_starttls_and_auth(tls_sink: tuple[Server, trustme.CA]) -> Non
         full = api.get(f"/api/v1/message/{found['ID']}").json()
     assert receipt.message_id == found["ID"]  # the sink's "queued as"
     assert full["Envelope"]["TLS"] is True
-    assert "relay-canary-pass" not in repr(relay) and "relay-canary-pass" not in server.output()
+    assert "relay-canary-pass" not in repr(relay) and "relay-canary-pass" not in caplog.text
 
 
 def test_smtp_wrong_password_is_a_clear_error(tls_sink: tuple[Server, trustme.CA]) -> None:

@@ -1,92 +1,75 @@
-"""The spec's email-test: preview any auth email, or send a [TEST] copy through the real path.
+"""The spec's email-test, and the send behind `mailyard send`.
 
 `POST /api/v1/email-test` takes BluAuth's body (`emailConcept`, `recipientEmail`, `previewOnly`,
 `themeId`) plus mailyard's `theme` (an inline theme object), `locale` and `variables`. Links
 carry the placeholder token `test-preview-token-000`; sends are prefixed [TEST] and go through
 the configured delivery (the sandbox by default), with the same not-configured rule as real
 sends: nothing leaves, the answer is still success, and the outcome says why.
+
+`POST /api/v1/outbound` is what `mailyard send` asks a running server to do: render a concept
+and send it through this server's delivery, so the outcome lands in this server's send log.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from mailyard.renderer import CONCEPTS, RenderError, Theme, render, theme_from_dict
-from mailyard.renderer.concepts import ALIASES
-from mailyard.renderer.samples import sample
-from mailyard.web.api.params import json_body
+from mailyard.renderer import (
+    ALIASES,
+    CONCEPTS,
+    RenderError,
+    Theme,
+    render,
+    sample,
+    sample_theme,
+    theme_from_dict,
+)
+from mailyard.sandbox import MODES, Mailer, SendResult
+from mailyard.web.api.describe import ERROR, json_body, json_response, obj, operation
+from mailyard.web.api.params import read_json
 from mailyard.web.errors import RequestError
-from mailyard.web.samples import sample_theme
+from mailyard.web.outbound import build_mailer, with_overrides
+from mailyard.web.services import Services, services
 
-if TYPE_CHECKING:
-    from mailyard.web.app import Context
+_ANY = {"type": "object"}
 
 
-def routes(ctx: Context) -> list[Route]:
-    async def email_test(request: Request) -> Response:
-        body = await json_body(request)
-        concept = body.get("emailConcept")
-        if not isinstance(concept, str) or (concept not in CONCEPTS and concept not in ALIASES):
-            raise RequestError(
-                400, f"emailConcept must be one of {', '.join(CONCEPTS)}", "emailConcept"
-            )
-        recipient = body.get("recipientEmail")
-        preview_only = body.get("previewOnly", False)
-        if not isinstance(preview_only, bool):
-            raise RequestError(400, "previewOnly must be true or false", "previewOnly")
-        if not preview_only and (not isinstance(recipient, str) or "@" not in recipient):
-            raise RequestError(400, "recipientEmail must be an email address", "recipientEmail")
-        locale = body.get("locale")
-        if locale is not None and not isinstance(locale, str):
-            raise RequestError(400, "locale must be a string", "locale")
-        variables = body.get("variables") or {}
-        if not isinstance(variables, dict):
-            raise RequestError(400, "variables must be an object", "variables")
-        try:
-            theme = _theme(body)
-            context = sample(concept, variables)
-            if preview_only:
-                email = render(context, theme, locale=locale, test=True)
-                return JSONResponse(
-                    {
-                        "success": True,
-                        "data": {
-                            "html": email.html,
-                            "text": email.text,
-                            "subject": email.subject,
-                            "theme": email.from_name,
-                            "emailConcept": concept,
-                            "locale": email.locale,
-                        },
-                    }
-                )
-        except RenderError as exc:
-            raise RequestError(400, str(exc), exc.field or "variables") from None
-        result = await ctx.mailer().send(
-            context, str(recipient), theme=theme, locale=locale, test=True
-        )
-        return JSONResponse(
-            {
-                "success": result.ok,
-                "data": {
-                    "outcome": result.outcome,
-                    "provider": result.provider,
-                    "messageId": result.message_id,
-                    "subject": result.subject,
-                    "theme": result.theme,
-                    "emailConcept": concept,
-                    "reason": result.reason,
-                    "errorCode": result.error_code,
-                },
-            },
-            status_code=200 if result.ok else 502,
-        )
+def _concept(body: dict[str, Any], key: str) -> str:
+    concept = body.get(key)
+    if not isinstance(concept, str) or (concept not in CONCEPTS and concept not in ALIASES):
+        raise RequestError(400, f"{key} must be one of {', '.join(CONCEPTS)}", key)
+    return concept
 
-    return [Route("/api/v1/email-test", email_test, methods=["POST"])]
+
+def _optional_text(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise RequestError(400, f"{key} must be a string", key)
+    return value
+
+
+def _flag(body: dict[str, Any], key: str) -> bool:
+    value = body.get(key, False)
+    if not isinstance(value, bool):
+        raise RequestError(400, f"{key} must be true or false", key)
+    return value
+
+
+def _variables(body: dict[str, Any]) -> dict[str, Any]:
+    variables = body.get("variables") or {}
+    if not isinstance(variables, dict):
+        raise RequestError(400, "variables must be an object", "variables")
+    return variables
+
+
+def _recipient(body: dict[str, Any], key: str) -> str:
+    recipient = body.get(key)
+    if not isinstance(recipient, str) or "@" not in recipient:
+        raise RequestError(400, f"{key} must be an email address", key)
+    return recipient
 
 
 def _theme(body: dict[str, Any]) -> Theme | None:
@@ -95,14 +78,154 @@ def _theme(body: dict[str, Any]) -> Theme | None:
         if not isinstance(inline, dict):
             raise RequestError(400, "theme must be an object", "theme")
         return theme_from_dict(inline)
-    theme_id = body.get("themeId")
+    theme_id = _optional_text(body, "themeId")
     if theme_id is None:
         return None
-    if not isinstance(theme_id, str):
-        raise RequestError(400, "themeId must be a string", "themeId")
     try:
         return sample_theme(theme_id)  # a name only: the API never reads a path it is given
-    except LookupError as exc:
+    except (LookupError, ValueError) as exc:
         raise RequestError(400, str(exc), "themeId") from None
-    except ValueError as exc:
-        raise RequestError(400, str(exc), "themeId") from None
+
+
+def _outcome(result: SendResult, concept: str) -> Response:
+    return JSONResponse(
+        {
+            "success": result.ok,
+            "data": {
+                "outcome": result.outcome,
+                "provider": result.provider,
+                "messageId": result.message_id,
+                "subject": result.subject,
+                "theme": result.theme,
+                "emailConcept": concept,
+                "reason": result.reason,
+                "errorCode": result.error_code,
+                "missing": list(result.missing),
+                "durationMs": result.duration_ms,
+                "attempts": result.attempts,
+                "recipient": result.recipient,
+            },
+        },
+        status_code=200 if result.ok else 502,
+    )
+
+
+@operation(
+    "The spec's email-test: preview an auth email, or send a [TEST] copy",
+    description="BluAuth's body: emailConcept, recipientEmail, previewOnly, themeId (a sample "
+    "theme name); plus theme (inline object), locale, variables. Links carry "
+    "test-preview-token-000. Sends go through the configured delivery; a provider that is not "
+    "configured answers success with outcome skipped.",
+    body=json_body(
+        {
+            **obj(
+                emailConcept={"type": "string"},
+                recipientEmail={"type": "string"},
+                previewOnly={"type": "boolean"},
+                themeId={"type": "string"},
+                theme=_ANY,
+                locale={"type": "string"},
+                variables=_ANY,
+            ),
+            "required": ["emailConcept"],
+        },
+        required=True,
+    ),
+    responses={
+        "200": json_response(obj(success={"type": "boolean"}, data=_ANY)),
+        "400": ERROR,
+        "502": json_response(_ANY, "The provider refused the send"),
+    },
+)
+async def email_test(request: Request) -> Response:
+    body = await read_json(request)
+    concept = _concept(body, "emailConcept")
+    preview_only = _flag(body, "previewOnly")
+    recipient = None if preview_only else _recipient(body, "recipientEmail")
+    locale = _optional_text(body, "locale")
+    try:
+        theme = _theme(body)
+        context = sample(concept, _variables(body))
+        if recipient is None:
+            email = render(context, theme, locale=locale, test=True)
+            return JSONResponse(
+                {
+                    "success": True,
+                    "data": {
+                        "html": email.html,
+                        "text": email.text,
+                        "subject": email.subject,
+                        "theme": email.from_name,
+                        "emailConcept": concept,
+                        "locale": email.locale,
+                    },
+                }
+            )
+    except RenderError as exc:
+        raise RequestError(400, str(exc), exc.field or "variables") from None
+    result = await services(request).mailer.send(
+        context, recipient, theme=theme, locale=locale, test=True
+    )
+    return _outcome(result, concept)
+
+
+@operation(
+    "mailyard: render an auth email and send it through this server's delivery",
+    description="What `mailyard send` asks a running server to do, so the outcome is in this "
+    "server's send log and status page. Unset variables take sample values.",
+    body=json_body(
+        {
+            **obj(
+                concept={"type": "string"},
+                to={"type": "string"},
+                theme=_ANY,
+                themeId={"type": "string"},
+                locale={"type": "string"},
+                timezone={"type": "string"},
+                variables=_ANY,
+                test={"type": "boolean"},
+                via={"enum": list(MODES)},
+                dryRun={"type": "boolean"},
+            ),
+            "required": ["concept", "to"],
+        },
+        required=True,
+    ),
+    responses={
+        "200": json_response(obj(success={"type": "boolean"}, data=_ANY)),
+        "400": ERROR,
+        "502": json_response(_ANY, "The provider refused the send"),
+    },
+)
+async def outbound(request: Request) -> Response:
+    body = await read_json(request)
+    concept = _concept(body, "concept")
+    recipient = _recipient(body, "to")
+    try:
+        theme = _theme(body)
+        context = sample(concept, _variables(body))
+    except RenderError as exc:
+        raise RequestError(400, str(exc), exc.field or "variables") from None
+    via = _optional_text(body, "via")
+    if via is not None and via not in MODES:
+        raise RequestError(400, f"via must be one of {', '.join(MODES)}", "via")
+    mailer = _mailer(services(request), via, _flag(body, "dryRun"))
+    result = await mailer.send(
+        context,
+        recipient,
+        theme=theme,
+        locale=_optional_text(body, "locale"),
+        timezone=_optional_text(body, "timezone"),
+        test=_flag(body, "test"),
+    )
+    return _outcome(result, concept)
+
+
+def _mailer(svc: Services, via: str | None, dry_run: bool) -> Mailer:
+    """The configured mailer, or one for this send's own route or dry run."""
+    if via is None and not dry_run:
+        return svc.mailer
+    config = with_overrides(
+        svc.delivery, via=via, dry_run=dry_run, aws_profile=svc.settings.aws_profile
+    )
+    return build_mailer(config, svc.store, svc.http, log_format=svc.settings.log_format)

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import os
 import resource
-import time
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from mailyard.sandbox.store import queries
-
-if TYPE_CHECKING:
-    from mailyard.web.app import Context
+from mailyard.web.api.describe import json_response, obj, operation
+from mailyard.web.services import services
 
 
 def app_version() -> str:
@@ -25,7 +20,8 @@ def app_version() -> str:
         return "0+unknown"
 
 
-def _rss_bytes() -> int:
+def rss_bytes() -> int:
+    """This process's resident memory now (peak, where /proc is missing)."""
     try:
         with open("/proc/self/statm") as statm:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -33,58 +29,57 @@ def _rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def routes(ctx: Context) -> list[Route]:
-    async def info(request: Request) -> Response:
-        store = ctx.db
-        total, unread = queries.totals(store.reader, None)
-        try:
-            size = sum(
-                os.path.getsize(store.path + suffix)
-                for suffix in ("", "-wal")
-                if os.path.exists(store.path + suffix)
-            )
-        except OSError:
-            size = 0
-        smtp = ctx.smtp
-        return JSONResponse(
-            {
-                "Version": app_version(),
-                "LatestVersion": "",
-                "Database": store.requested_path,
-                "DatabaseSize": size,
-                "Messages": total,
-                "Unread": unread,
-                "Tags": queries.tag_counts(store.reader),
-                "RuntimeStats": {
-                    "Uptime": int(time.time() - ctx.started),
-                    "Memory": _rss_bytes(),
-                    "MessagesDeleted": 0,
-                    "SMTPAccepted": smtp.accepted if smtp else 0,
-                    "SMTPAcceptedSize": smtp.accepted_bytes if smtp else 0,
-                    "SMTPRejected": smtp.rejected if smtp else 0,
-                    "SMTPIgnored": 0,
-                    # mailyard: transactions committed; messages per commit shows group commit
-                    "StoreCommits": store.writer.commits,
-                },
-                "SMTP": {"Port": ctx.smtp_port},
-                "Mailboxes": {
-                    name: {"total": t, "unread": u}
-                    for name, (t, u) in queries.mailboxes(store.reader).items()
-                },
-            }
-        )
+@operation(
+    "Application information (Mailpit's shape, plus mailboxes)",
+    responses={"200": json_response({"type": "object"})},
+)
+async def info(request: Request) -> Response:
+    svc = services(request)
+    store = svc.store
+    total, unread = store.messages.totals()
+    smtp = svc.smtp
+    return JSONResponse(
+        {
+            "Version": app_version(),
+            "LatestVersion": "",
+            "Database": store.requested_path,
+            "DatabaseSize": store.file_size(),
+            "Messages": total,
+            "Unread": unread,
+            "Tags": store.tags.counts(),
+            "RuntimeStats": {
+                "Uptime": int(svc.clock.now() - svc.started),
+                "Memory": rss_bytes(),
+                "MessagesDeleted": 0,
+                "SMTPAccepted": smtp.accepted,
+                "SMTPAcceptedSize": smtp.accepted_bytes,
+                "SMTPRejected": smtp.rejected,
+                "SMTPIgnored": 0,
+                # mailyard: transactions committed; messages per commit shows group commit
+                "StoreCommits": store.writer.commits,
+            },
+            "SMTP": {"Port": svc.smtp_port},
+            "Mailboxes": {
+                name: {"total": t, "unread": u}
+                for name, (t, u) in store.messages.mailboxes().items()
+            },
+        }
+    )
 
-    async def livez(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
 
-    async def readyz(request: Request) -> Response:
-        if ctx.store is None or ctx.smtp is None:
-            return JSONResponse({"status": "starting"}, status_code=503)
-        ctx.store.reader.execute("SELECT 1").fetchone()
-        return JSONResponse({"status": "ready", "smtp_port": ctx.smtp_port})
+@operation("The process is up", responses={"200": json_response(obj(status={"type": "string"}))})
+async def livez(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
 
-    return [
-        Route("/api/v1/info", info, methods=["GET"]),
-        Route("/livez", livez, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
-    ]
+
+@operation(
+    "The store and the SMTP sink are serving",
+    responses={
+        "200": json_response(obj(status={"type": "string"}, smtp_port={"type": "integer"})),
+        "503": json_response({"type": "object"}, "Not ready"),
+    },
+)
+async def readyz(request: Request) -> Response:
+    svc = services(request)
+    svc.store.reader().execute("SELECT 1").fetchone()
+    return JSONResponse({"status": "ready", "smtp_port": svc.smtp_port})

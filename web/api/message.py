@@ -1,69 +1,39 @@
-"""Routes over one message: summary, headers, raw source, parts, links, codes, rendered views."""
+"""Routes over one message: summary, headers, raw source, parts, links and codes."""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from mailyard.sandbox.mail import view as mime
-from mailyard.sandbox.mail.links import extract_codes, extract_links
-from mailyard.sandbox.mail.summary import html_to_text
-from mailyard.sandbox.store import queries
-from mailyard.sandbox.store.records import MessageRecord
+from mailyard.sandbox import (
+    MessageRecord,
+    MessageView,
+    extract_codes,
+    extract_links,
+    html_to_text,
+    message_part,
+    view_message,
+)
 from mailyard.web.api import shapes
+from mailyard.web.api.describe import (
+    ID,
+    MAILBOX,
+    NOT_FOUND,
+    found_in_message,
+    json_response,
+    operation,
+    path,
+    query,
+    text_response,
+)
 from mailyard.web.api.params import str_param
+from mailyard.web.api.schemas import ref
+from mailyard.web.services import services
 
-if TYPE_CHECKING:
-    from mailyard.web.app import Context
-
-# Captured HTML is hostile: served on its own with a CSP sandbox, never with our origin's rights.
-HTML_VIEW_CSP = (
-    "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
-    "style-src 'unsafe-inline'; img-src 'self' data:; font-src data:; form-action 'none'; "
-    "base-uri 'none'; frame-ancestors 'self'"
-)
-# The reader asked to load remote content for this view: images, CSS and fonts from anywhere,
-# still no scripts, forms or plugins.
-HTML_VIEW_REMOTE_CSP = (
-    "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
-    "style-src * 'unsafe-inline'; img-src * data:; font-src * data:; form-action 'none'; "
-    "base-uri 'none'; frame-ancestors 'self'"
-)
 _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._ -]+")
-
-
-_CID = re.compile(r"""(src\s*=\s*["']?)cid:([^"'\s>]+)""", re.IGNORECASE)
-
-
-def rewrite_cids(html: str, message_id: str, parts: dict[str, str]) -> str:
-    """Point `cid:` images at the inline-part route; unknown ids stay (and load nothing)."""
-
-    def replace(match: re.Match[str]) -> str:
-        part = parts.get(match.group(2).strip("<>"))
-        return f"{match.group(1)}/view/{message_id}/part/{part}" if part else match.group(0)
-
-    return _CID.sub(replace, html)
-
-
-_SCHEME_QUERY = re.compile(r"\(\s*prefers-color-scheme\s*:\s*(dark|light)\s*\)", re.IGNORECASE)
-
-
-def force_scheme(html: str, scheme: str | None) -> str:
-    """Preview the email's own light or dark styles whatever the reader's system prefers: its
-    `prefers-color-scheme` queries become always or never true (the view is derived; the stored
-    message is untouched)."""
-    if scheme not in ("dark", "light"):
-        return html
-
-    def replace(match: re.Match[str]) -> str:
-        return "(min-width: 0px)" if match.group(1).lower() == scheme else "(max-width: 0px)"
-
-    return _SCHEME_QUERY.sub(replace, html)
 
 
 def content_disposition(name: str, fallback: str) -> str:
@@ -81,94 +51,100 @@ def safe_filename(name: str, fallback: str) -> str:
     return cleaned[:150] or fallback
 
 
-def routes(ctx: Context) -> list[Route]:
-    def record(request: Request) -> MessageRecord:
-        return queries.resolve(
-            ctx.db.reader, request.path_params["id"], str_param(request, "mailbox")
-        )
+def _record(request: Request) -> MessageRecord:
+    return services(request).store.messages.get(
+        request.path_params["id"], str_param(request, "mailbox")
+    )
 
-    def raw_of(rec: MessageRecord) -> bytes:
-        return queries.raw(ctx.db.reader, rec.summary.seq)
 
-    async def get_message(request: Request) -> Response:
-        rec = record(request)
-        view = mime.view(raw_of(rec))
-        if not rec.summary.read:  # Mailpit marks a message read when it is opened
-            await ctx.db.set_read(True, [rec.summary.id], None, None)
-        return JSONResponse(shapes.message(rec, view))
+def _raw(request: Request, record: MessageRecord) -> bytes:
+    return services(request).store.messages.raw(record.summary.seq)
 
-    async def get_headers(request: Request) -> Response:
-        view = mime.view(raw_of(record(request)))
-        return JSONResponse(shapes.headers(view))
 
-    async def get_raw(request: Request) -> Response:
-        rec = record(request)
-        headers = {"X-Content-Type-Options": "nosniff"}
-        if request.query_params.get("dl"):
-            headers["Content-Disposition"] = f'attachment; filename="{rec.summary.id}.eml"'
-        return Response(raw_of(rec), media_type="text/plain; charset=utf-8", headers=headers)
+def _view(request: Request) -> tuple[MessageRecord, MessageView]:
+    record = _record(request)
+    return record, view_message(_raw(request, record))
 
-    async def get_part(request: Request) -> Response:
-        rec = record(request)
-        info, data = mime.part(raw_of(rec), request.path_params["part"])
-        return Response(
-            data,
-            media_type=info.content_type
-            if "/" in info.content_type
-            else "application/octet-stream",
-            headers={
-                "Content-Disposition": content_disposition(info.filename, f"part-{info.part_id}"),
-                "X-Content-Type-Options": "nosniff",
-                "Content-Security-Policy": "sandbox; default-src 'none'",
-            },
-        )
 
-    async def get_links(request: Request) -> Response:
-        rec = record(request)
-        view = mime.view(raw_of(rec))
-        links = extract_links(view.text, view.html)
-        return JSONResponse({"ID": rec.summary.id, "links": [link.as_json() for link in links]})
+@operation(
+    "Get a message (marks it read)",
+    parameters=[ID, MAILBOX],
+    responses={"200": json_response(ref("Message")), "404": NOT_FOUND},
+)
+async def get_message(request: Request) -> Response:
+    record, view = _view(request)
+    if not record.summary.read:  # Mailpit marks a message read when it is opened
+        await services(request).store.messages.set_read(True, [record.summary.id])
+    return JSONResponse(shapes.message(record, view))
 
-    async def get_codes(request: Request) -> Response:
-        rec = record(request)
-        view = mime.view(raw_of(rec))
-        body = view.text if view.text.strip() else html_to_text(view.html)
-        codes = extract_codes(rec.summary.subject, body)
-        return JSONResponse({"ID": rec.summary.id, "codes": [c.as_json() for c in codes]})
 
-    async def view_html(request: Request) -> Response:
-        rec = record(request)
-        view = mime.view(raw_of(rec))
-        inline = {p.content_id: p.part_id for p in view.inline + view.attachments if p.content_id}
-        remote = request.query_params.get("remote") == "1"
-        return Response(
-            force_scheme(
-                rewrite_cids(view.html, rec.summary.id, inline), request.query_params.get("scheme")
-            ),
-            media_type="text/html; charset=utf-8",
-            headers={
-                "Content-Security-Policy": HTML_VIEW_REMOTE_CSP if remote else HTML_VIEW_CSP,
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-                "Referrer-Policy": "no-referrer",
-            },
-        )
+@operation(
+    "Message headers: name -> values, names sorted",
+    parameters=[ID, MAILBOX],
+    responses={
+        "200": json_response(
+            {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            }
+        ),
+        "404": NOT_FOUND,
+    },
+)
+async def get_headers(request: Request) -> Response:
+    _, view = _view(request)
+    return JSONResponse(shapes.headers(view))
 
-    async def view_text(request: Request) -> Response:
-        view = mime.view(raw_of(record(request)))
-        return Response(
-            view.text,
-            media_type="text/plain; charset=utf-8",
-            headers={"X-Content-Type-Options": "nosniff"},
-        )
 
-    return [
-        Route("/api/v1/message/{id}", get_message, methods=["GET"]),
-        Route("/api/v1/message/{id}/headers", get_headers, methods=["GET"]),
-        Route("/api/v1/message/{id}/raw", get_raw, methods=["GET"]),
-        Route("/api/v1/message/{id}/part/{part}", get_part, methods=["GET"]),
-        Route("/api/v1/message/{id}/links", get_links, methods=["GET"]),
-        Route("/api/v1/message/{id}/codes", get_codes, methods=["GET"]),
-        Route("/view/{id}.html", view_html, methods=["GET"]),
-        Route("/view/{id}.txt", view_text, methods=["GET"]),
-    ]
+@operation(
+    "The message exactly as received",
+    parameters=[ID, MAILBOX, query("dl", "Download as .eml")],
+    responses={"200": text_response("The raw message"), "404": NOT_FOUND},
+)
+async def get_raw(request: Request) -> Response:
+    record = _record(request)
+    headers = {"X-Content-Type-Options": "nosniff"}
+    if request.query_params.get("dl"):
+        headers["Content-Disposition"] = f'attachment; filename="{record.summary.id}.eml"'
+    return Response(_raw(request, record), media_type="text/plain; charset=utf-8", headers=headers)
+
+
+@operation(
+    "One attachment or inline part, decoded",
+    parameters=[ID, path("part", "PartID from the message's Attachments or Inline"), MAILBOX],
+    responses={
+        "200": {"description": "The part, with its content type, as an attachment"},
+        "404": NOT_FOUND,
+    },
+)
+async def get_part(request: Request) -> Response:
+    record = _record(request)
+    info, data = message_part(_raw(request, record), request.path_params["part"])
+    return Response(
+        data,
+        media_type=info.content_type if "/" in info.content_type else "application/octet-stream",
+        headers={
+            "Content-Disposition": content_disposition(info.filename, f"part-{info.part_id}"),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+        },
+    )
+
+
+@found_in_message(
+    "mailyard: every link, with its text, query and token parameters", "links", "Link"
+)
+async def get_links(request: Request) -> Response:
+    record, view = _view(request)
+    links = extract_links(view.text, view.html)
+    return JSONResponse({"ID": record.summary.id, "links": [link.as_json() for link in links]})
+
+
+@found_in_message(
+    "mailyard: one-time codes in the subject and body, most likely first", "codes", "Code"
+)
+async def get_codes(request: Request) -> Response:
+    record, view = _view(request)
+    body = view.text if view.text.strip() else html_to_text(view.html)
+    codes = extract_codes(record.summary.subject, body)
+    return JSONResponse({"ID": record.summary.id, "codes": [c.as_json() for c in codes]})

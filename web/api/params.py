@@ -72,7 +72,7 @@ async def form_body(request: Request) -> dict[str, str]:
     return dict(pairs)
 
 
-async def json_body(
+async def read_json(
     request: Request, *, required: bool = True, limit: int = MAX_JSON_BODY
 ) -> dict[str, Any]:
     """The request's JSON object; at most 1 MiB, read in chunks so a huge body is refused early."""

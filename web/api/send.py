@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from mailyard.sandbox.capture.compose import Attachment, Parts, compose, decode_base64
-from mailyard.sandbox.store.records import Envelope
-from mailyard.web.api.params import json_body, str_param
+from mailyard.sandbox import Attachment, Envelope, Parts, compose, decode_base64
+from mailyard.web.api.describe import (
+    ERROR,
+    json_body,
+    json_response,
+    obj,
+    operation,
+    query,
+    strings,
+)
+from mailyard.web.api.params import read_json, str_param
 from mailyard.web.errors import RequestError
-
-if TYPE_CHECKING:
-    from mailyard.web.app import Context
+from mailyard.web.services import services
 
 
 def _text(body: dict[str, Any], key: str) -> str:
@@ -83,22 +88,57 @@ def parts_from_json(body: dict[str, Any]) -> Parts:
     )
 
 
-def routes(ctx: Context) -> list[Route]:
-    async def send(request: Request) -> Response:
-        # Attachments travel base64-encoded: allow a message as large as SMTP would take.
-        body = await json_body(request, limit=ctx.settings.smtp_max_size * 4 // 3 + 64 * 1024)
-        parts = parts_from_json(body)
-        if not parts.recipients:
-            raise RequestError(400, "at least one of To, Cc or Bcc is needed", "To")
-        raw = compose(parts)
-        envelope = Envelope(
-            mail_from=parts.sender[1],
-            rcpt_to=parts.recipients,
-            mailbox=str_param(request, "mailbox") or "default",
-            source="api",
-            client_addr=request.client.host if request.client else "",
-        )
-        stored = await ctx.db.ingest(raw, envelope)
-        return JSONResponse({"ID": stored.id})
+_PERSON = obj(Email={"type": "string"}, Name={"type": "string"})
+_PEOPLE = {"type": "array", "items": _PERSON}
+SEND_BODY = {
+    **obj(
+        From=_PERSON,
+        To=_PEOPLE,
+        Cc=_PEOPLE,
+        Bcc=strings(),
+        ReplyTo=_PEOPLE,
+        Subject={"type": "string"},
+        Text={"type": "string"},
+        HTML={"type": "string"},
+        Headers={"type": "object", "additionalProperties": {"type": "string"}},
+        Tags=strings(),
+        Attachments={
+            "type": "array",
+            "items": obj(
+                Content={"type": "string", "description": "base64"},
+                Filename={"type": "string"},
+                ContentType={"type": "string"},
+                ContentID={"type": "string", "description": "set: attached inline"},
+            ),
+        },
+    ),
+    "required": ["From"],
+}
 
-    return [Route("/api/v1/send", send, methods=["POST"])]
+
+@operation(
+    "Store a message built from JSON (Mailpit's HTTP send API)",
+    parameters=[query("mailbox", "The mailbox to store it in (default: default)")],
+    body=json_body(SEND_BODY, required=True),
+    responses={
+        "200": json_response(obj(ID={"type": "string"})),
+        "400": ERROR,
+        "413": ERROR,
+    },
+)
+async def send(request: Request) -> Response:
+    svc = services(request)
+    # Attachments travel base64-encoded: allow a message as large as SMTP would take.
+    body = await read_json(request, limit=svc.settings.smtp_max_size * 4 // 3 + 64 * 1024)
+    parts = parts_from_json(body)
+    if not parts.recipients:
+        raise RequestError(400, "at least one of To, Cc or Bcc is needed", "To")
+    envelope = Envelope(
+        mail_from=parts.sender[1],
+        rcpt_to=parts.recipients,
+        mailbox=str_param(request, "mailbox") or "default",
+        source="api",
+        client_addr=request.client.host if request.client else "",
+    )
+    stored = await svc.store.messages.ingest(compose(parts), envelope)
+    return JSONResponse({"ID": stored.id})

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailyard.sandbox.mail.summary import Address
-from mailyard.sandbox.mail.view import MessageView, Part
-from mailyard.sandbox.store.queries import Page
-from mailyard.sandbox.store.records import MessageRecord, MessageSummary
+from mailyard.sandbox import Address, MessageRecord, MessageSummary, MessageView, Page, Part
 
 
 def address(a: Address | None) -> dict[str, str]:

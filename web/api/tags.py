@@ -2,46 +2,61 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
 
-from mailyard.sandbox.store import queries
-from mailyard.web.api.params import json_body, str_list, str_param
+from mailyard.web.api.describe import (
+    ERROR,
+    MAILBOX,
+    json_body,
+    json_response,
+    obj,
+    operation,
+    path,
+    strings,
+    text_response,
+)
+from mailyard.web.api.params import read_json, str_list, str_param
 from mailyard.web.errors import RequestError
+from mailyard.web.services import services
 
-if TYPE_CHECKING:
-    from mailyard.web.app import Context
+TAG = path("tag", "The tag")
 
 
-def routes(ctx: Context) -> list[Route]:
-    async def list_tags(request: Request) -> Response:
-        return JSONResponse(queries.all_tags(ctx.db.reader, str_param(request, "mailbox")))
+@operation("All tags", parameters=[MAILBOX], responses={"200": json_response(strings())})
+async def list_tags(request: Request) -> Response:
+    return JSONResponse(services(request).store.tags.all(str_param(request, "mailbox")))
 
-    async def set_tags(request: Request) -> Response:
-        body = await json_body(request)
-        ids = str_list(body, "IDs", required=True) or []
-        tags = str_list(body, "Tags", required=True) or []
-        await ctx.db.set_tags(ids, tags)
-        return PlainTextResponse("ok")
 
-    async def rename_tag(request: Request) -> Response:
-        body = await json_body(request)
-        name = body.get("Name")
-        if not isinstance(name, str) or not name.strip():
-            raise RequestError(400, "Name must be a non-empty string", "Name")
-        await ctx.db.rename_tag(request.path_params["tag"], name)
-        return PlainTextResponse("ok")
+@operation(
+    "Set (replace) the tags of messages",
+    body=json_body({**obj(IDs=strings(), Tags=strings()), "required": ["IDs", "Tags"]}, True),
+    responses={"200": text_response(), "400": ERROR},
+)
+async def set_tags(request: Request) -> Response:
+    body = await read_json(request)
+    ids = str_list(body, "IDs", required=True) or []
+    tags = str_list(body, "Tags", required=True) or []
+    await services(request).store.tags.set(ids, tags)
+    return PlainTextResponse("ok")
 
-    async def delete_tag(request: Request) -> Response:
-        await ctx.db.delete_tag(request.path_params["tag"])
-        return PlainTextResponse("ok")
 
-    return [
-        Route("/api/v1/tags", list_tags, methods=["GET"]),
-        Route("/api/v1/tags", set_tags, methods=["PUT"]),
-        Route("/api/v1/tags/{tag}", rename_tag, methods=["PUT"]),
-        Route("/api/v1/tags/{tag}", delete_tag, methods=["DELETE"]),
-    ]
+@operation(
+    "Rename a tag",
+    parameters=[TAG],
+    body=json_body({**obj(Name={"type": "string"}), "required": ["Name"]}, True),
+    responses={"200": text_response(), "400": ERROR},
+)
+async def rename_tag(request: Request) -> Response:
+    body = await read_json(request)
+    name = body.get("Name")
+    if not isinstance(name, str) or not name.strip():
+        raise RequestError(400, "Name must be a non-empty string", "Name")
+    await services(request).store.tags.rename(request.path_params["tag"], name)
+    return PlainTextResponse("ok")
+
+
+@operation("Delete a tag from every message", parameters=[TAG], responses={"200": text_response()})
+async def delete_tag(request: Request) -> Response:
+    await services(request).store.tags.delete(request.path_params["tag"])
+    return PlainTextResponse("ok")

@@ -9,14 +9,22 @@ from typing import Any
 
 import click
 
-from mailyard.renderer import CONCEPTS, RenderError, Theme, build_message, render
-from mailyard.renderer.concepts import ALIASES
-from mailyard.renderer.samples import sample
-from mailyard.web.samples import sample_theme, sample_theme_names, theme_file
+from mailyard.renderer import (
+    ALIASES,
+    CONCEPTS,
+    RenderError,
+    Theme,
+    build_message,
+    render,
+    sample,
+    sample_theme,
+    sample_theme_names,
+    theme_file,
+)
 
 
 def load_theme(value: str | None) -> Theme | None:
-    """A theme from a JSON file, or by the name of a sample theme in fixtures/themes/."""
+    """A theme from a JSON file, or a sample theme shipped with mailyard, by name."""
     if not value or value in ("default", "builtin"):
         return None
     try:
@@ -66,7 +74,10 @@ def _listing() -> str:
 @click.command("render")
 @click.argument("concept", required=False)
 @click.option("--list", "show_list", is_flag=True, help="List the concepts and their variables.")
-@click.option("--theme", help="A theme JSON file, or a sample theme's name (fixtures/themes).")
+@click.option(
+    "--theme",
+    help="A theme JSON file, or a sample theme's name (the samples shipped with mailyard).",
+)
 @click.option(
     "--locale", help="The recipient's locale, e.g. de or ar (else the theme's, else en-US)."
 )
@@ -103,6 +114,7 @@ def _listing() -> str:
     type=click.Path(dir_okay=False, writable=True),
     help="Write here instead of standard output.",
 )
+@click.option("--strict", is_flag=True, help="Fail on an unsupported locale or unknown time zone.")
 def render_command(
     concept: str | None,
     show_list: bool,
@@ -116,6 +128,7 @@ def render_command(
     sender: str,
     recipient: str,
     output: str | None,
+    strict: bool,
 ) -> None:
     """Render an auth email CONCEPT as HTML, text or .eml.
 
@@ -139,7 +152,10 @@ def render_command(
             locale=locale,
             timezone=timezone,
             test=test,
+            strict=strict,
         )
+        for fallback in email.fallbacks:
+            click.echo(f"warning: {fallback} (use --strict to fail instead)", err=True)
         if fmt == "html":
             data = email.html.encode()
         elif fmt == "text":

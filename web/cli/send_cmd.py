@@ -1,4 +1,11 @@
-"""`mailyard send`: render one auth email and deliver it the configured way, or say why not."""
+"""`mailyard send`: render one auth email and deliver it the configured way, or say why not.
+
+With a `mailyard serve` answering (at --server, else this host's --http-port), the send is
+handed to it: the server renders and sends through its delivery, so the outcome is in its send
+log and on its status page, exactly as an auth endpoint's send would be. With no server, or
+with --standalone, this process sends with this shell's settings and keeps no record beyond
+the log line (unless --db names a store to write the send log to).
+"""
 
 from __future__ import annotations
 
@@ -6,54 +13,52 @@ import asyncio
 import json
 import logging
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
+import httpx
 
-from mailyard.renderer import CONCEPTS, Concept, RenderError, Theme
-from mailyard.renderer.concepts import ALIASES
-from mailyard.sandbox.errors import SandboxError
-from mailyard.sandbox.outbound.mailer import SendResult
-from mailyard.sandbox.outbound.routing import MODES, DeliveryConfig
-from mailyard.sandbox.store import Store
-from mailyard.web.cli.render import load_theme, vars_from
-from mailyard.web.delivery import build_mailer, config_from_env
+from mailyard.web.cli.options import build_settings, environment_help, settings_options
+from mailyard.web.settings import DELIVERY_MODES, SEND, Settings
+
+PROBE_TIMEOUT = 0.5
 
 
-@click.command("send")
+@click.command(
+    "send",
+    epilog="Provider settings only the environment sets:\n\n" + environment_help(SEND),
+)
 @click.argument("concept")
 @click.option("--to", "recipient", required=True, help="The recipient's address.")
 @click.option(
     "--via",
-    type=click.Choice([m for m in MODES if m != "auto"] + ["auto"]),
-    help="Delivery for this send (default: MAILYARD_DELIVERY, else sandbox).",
+    type=click.Choice(DELIVERY_MODES),
+    help="Delivery for this send (default: the server's, or MAILYARD_DELIVERY, else sandbox).",
 )
-@click.option("--theme", help="A theme JSON file, or a sample theme's name (fixtures/themes).")
+@click.option("--theme", help="A theme JSON file, or a sample theme's name.")
 @click.option("--locale", help="The recipient's locale.")
 @click.option("--timezone", help="The recipient's time zone.")
 @click.option("--var", "pairs", multiple=True, metavar="NAME=VALUE", help="A variable; repeatable.")
 @click.option("--context", type=click.Path(dir_okay=False), help="Variables from a JSON file.")
 @click.option("--test", is_flag=True, help="Prefix the subject with [TEST].")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.option(
-    "--dry-run", is_flag=True, envvar="MAILYARD_DRY_RUN", help="Render and log; send nothing."
+    "--server",
+    metavar="URL",
+    envvar="MAILYARD_SERVER",
+    show_envvar=True,
+    help="The running mailyard to hand the send to (default: http://HOST:HTTP_PORT).",
+)
+@click.option(
+    "--standalone", is_flag=True, help="Send from this process even if a server is running."
 )
 @click.option(
     "--db",
-    default="mailyard.db",
-    envvar="MAILYARD_DB",
-    show_default=True,
-    show_envvar=True,
-    help="Where the send log is kept.",
+    type=click.Path(dir_okay=False),
+    help="Standalone only: write the send log to this store (default: no record but the log line).",
 )
-@click.option(
-    "--log-format",
-    type=click.Choice(["kv", "json"]),
-    default="kv",
-    envvar="MAILYARD_LOG_FORMAT",
-    show_default=True,
-    show_envvar=True,
-    help="The send-log line's format.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@settings_options(SEND, skip=("delivery",))
 def send_command(
     concept: str,
     recipient: str,
@@ -64,90 +69,233 @@ def send_command(
     pairs: tuple[str, ...],
     context: str | None,
     test: bool,
-    dry_run: bool,
-    db: str,
-    log_format: str,
     as_json: bool,
+    server: str | None,
+    standalone: bool,
+    db: str | None,
+    **flags: Any,
 ) -> None:
     """Render CONCEPT and send it to --to.
 
-    Providers come from the environment: RESEND_API_KEY and RESEND_FROM_APP_AUTH for Resend;
-    BLUAUTH_SES_FROM_ADDRESS, BLUAUTH_SES_CONFIGURATION_SET and AWS's usual variables for SES;
-    MAILYARD_RELAY_HOST/PORT/USER/PASSWORD/TLS for an SMTP relay; sandbox sends to a running
-    `mailyard serve` (MAILYARD_HOST, MAILYARD_SMTP_PORT). A provider without its settings takes
-    the email_not_configured path: nothing is sent and the log says so. Real providers only mail
-    recipients in MAILYARD_ALLOW_RECIPIENTS (and the providers' own test addresses).
+    Unset variables take sample values (links carry test-preview-token-000). A provider without
+    its settings takes the email_not_configured path: nothing is sent and the log says so. Real
+    providers only mail recipients in MAILYARD_ALLOW_RECIPIENTS (and their own test addresses).
     """
-    from mailyard.renderer.samples import sample
+    from mailyard.renderer import ALIASES, CONCEPTS
 
     if concept not in CONCEPTS and concept not in ALIASES:
         raise click.BadParameter(
             f"unknown concept; one of {', '.join(CONCEPTS)}", param_hint="CONCEPT"
         )
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    logging.getLogger("botocore").setLevel(logging.WARNING)  # its DEBUG logs carry headers
-    try:
-        parsed_theme = load_theme(theme)
-        email_concept = sample(concept, vars_from(pairs, context))
-    except RenderError as exc:
-        raise click.ClickException(str(exc)) from None
-    config = config_from_env(dry_run=dry_run or None, mode=via)
-    try:
-        result = asyncio.run(
-            _send(
-                config,
-                db,
-                via,
-                log_format,
-                email_concept,
-                recipient,
-                parsed_theme,
-                locale,
-                timezone,
-                test,
+    settings = build_settings(flags)
+    variables = _variables(pairs, context)
+    theme_fields = _theme_fields(theme)
+    url = (server or _default_server(settings)).rstrip("/")
+    if not standalone and _answers(url):
+        if db:
+            raise click.UsageError("--db is for standalone sends; the server keeps its own log")
+        body = {
+            "concept": concept,
+            "to": recipient,
+            **theme_fields,
+            "locale": locale,
+            "timezone": timezone,
+            "variables": variables,
+            "test": test,
+            "via": via,
+            "dryRun": settings.dry_run,
+        }
+        data = _hand_over(url, {k: v for k, v in body.items() if v is not None})
+        data["server"] = url
+    else:
+        if not standalone and (via or settings.delivery) == "sandbox":
+            raise click.ClickException(
+                f"no mailyard serve is answering at {url}: start one (mailyard serve), point at "
+                "it with --server or MAILYARD_HTTP_PORT / --http-port, or choose a provider "
+                "with --via"
             )
+        data = _send_here(
+            settings, via, db, concept, recipient, theme, variables, locale, timezone, test
         )
-    except (ValueError, RenderError, SandboxError) as exc:
-        raise click.ClickException(str(exc)) from None
-    _report(result, as_json)
-    if not result.ok:
+    _report(data, settings, as_json)
+    if data.get("outcome") == "failed" or data.get("outcome") == "blocked":
         raise SystemExit(1)
 
 
-async def _send(
-    config: DeliveryConfig,
-    db: str,
+def _default_server(settings: Settings) -> str:
+    from mailyard.web.services import sink_host
+
+    host = sink_host(settings.host)
+    return f"http://{'[' + host + ']' if ':' in host else host}:{settings.http_port}"
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/readyz", timeout=PROBE_TIMEOUT).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _hand_over(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        response = httpx.post(f"{url}/api/v1/outbound", json=body, timeout=120)
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"the server at {url} stopped answering: {exc}") from None
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = {}
+    if response.status_code >= 400 and "error" in payload:
+        error = payload["error"]
+        where = f" ({error['field']})" if error.get("field") else ""
+        raise click.ClickException(f"the server refused the send: {error['message']}{where}")
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        raise click.ClickException(f"the server at {url} answered {response.status_code}")
+    return data
+
+
+def _variables(pairs: tuple[str, ...], context: str | None) -> dict[str, Any]:
+    from mailyard.web.cli.render_cmd import vars_from
+
+    return vars_from(pairs, context)
+
+
+def _theme_fields(value: str | None) -> dict[str, Any]:
+    """How the theme travels: a file's fields inline, a sample theme by name."""
+    if not value or value in ("default", "builtin"):
+        return {}
+    path = Path(value)
+    if path.exists():
+        try:
+            fields = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--theme") from None
+        if not isinstance(fields, dict):
+            raise click.BadParameter(f"{path} must hold a JSON object", param_hint="--theme")
+        return {"theme": fields}
+    return {"themeId": value}
+
+
+def _send_here(
+    settings: Settings,
     via: str | None,
-    log_format: str,
-    concept: Concept,
+    db: str | None,
+    concept: str,
     recipient: str,
-    theme: Theme | None,
+    theme: str | None,
+    variables: dict[str, Any],
     locale: str | None,
     timezone: str | None,
     test: bool,
-) -> SendResult:
-    with Store(db) as store:
-        mailer = build_mailer(config, store, via=via, log_format=log_format)
-        return await mailer.send(
-            concept, recipient, theme=theme, locale=locale, timezone=timezone, test=test
+) -> dict[str, Any]:
+    from mailyard.renderer import RenderError, sample
+    from mailyard.sandbox import SandboxError
+    from mailyard.web.cli.render_cmd import load_theme
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        parsed_theme = load_theme(theme)
+        email_concept = sample(concept, variables)
+        result = asyncio.run(
+            _send_async(
+                settings, via, db, email_concept, recipient, parsed_theme, locale, timezone, test
+            )
         )
+    except (RenderError, SandboxError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    return {
+        "outcome": result.outcome,
+        "provider": result.provider,
+        "messageId": result.message_id,
+        "subject": result.subject,
+        "theme": result.theme,
+        "emailConcept": result.concept,
+        "reason": result.reason,
+        "errorCode": result.error_code,
+        "missing": list(result.missing),
+        "durationMs": result.duration_ms,
+        "attempts": result.attempts,
+        "recipient": result.recipient,
+    }
 
 
-def _report(result: SendResult, as_json: bool) -> None:
+async def _send_async(
+    settings: Settings,
+    via: str | None,
+    db: str | None,
+    concept: Any,
+    recipient: str,
+    theme: Any,
+    locale: str | None,
+    timezone: str | None,
+    test: bool,
+) -> Any:
+    import secrets
+
+    from mailyard.sandbox import Store
+    from mailyard.web.outbound import build_mailer, delivery_config
+    from mailyard.web.services import sink_host
+
+    config = delivery_config(
+        settings, sandbox_host=sink_host(settings.host), sandbox_port=settings.smtp_port, via=via
+    )
+    async with httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0)) as http:
+        if db is None:
+            # No store, no per-install key: the recipient's hash is keyed for this run only.
+            mailer = build_mailer(
+                config, None, http, log_key=secrets.token_bytes(32), log_format=settings.log_format
+            )
+            return await mailer.send(
+                concept, recipient, theme=theme, locale=locale, timezone=timezone, test=test
+            )
+        with Store(db) as store:
+            mailer = build_mailer(config, store, http, log_format=settings.log_format)
+            return await mailer.send(
+                concept, recipient, theme=theme, locale=locale, timezone=timezone, test=test
+            )
+
+
+def _report(data: dict[str, Any], settings: Settings, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        click.echo(json.dumps(data, ensure_ascii=False))
         return
-    if result.outcome == "sent":
-        click.echo(
-            f"sent via {result.provider}: message id {result.message_id} "
-            f"({result.duration_ms:.0f} ms, {result.attempts} attempt(s))"
+    click.echo(describe_outcome(data, settings), err=data.get("outcome") in ("failed", "blocked"))
+
+
+def describe_outcome(data: dict[str, Any], settings: Settings) -> str:
+    """The outcome in plain words, with what to do next when it did not send."""
+    outcome, provider = data.get("outcome"), data.get("provider")
+    where = f" (by the server at {data['server']})" if data.get("server") else ""
+    if outcome == "sent":
+        attempts = int(data.get("attempts") or 1)
+        return (
+            f"sent via {provider}{where}: message id {data.get('messageId')} "
+            f"({float(data.get('durationMs') or 0):.0f} ms, "
+            f"{attempts} attempt{'s' if attempts != 1 else ''})"
         )
-    elif result.outcome == "skipped":
-        click.echo(
-            f"not sent: {result.reason} ({result.provider} needs {', '.join(result.missing)}); "
-            "tokens and the calling endpoint are unaffected"
+    if outcome == "dry_run":
+        return f"dry run{where}: rendered {data.get('subject')!r} for {provider}; nothing was sent"
+    if outcome == "skipped":
+        missing = list(data.get("missing") or [])
+        if provider == "none" and missing == ["MAILYARD_DELIVERY=none"]:
+            why = "delivery is set to none, so nothing is ever sent"
+        elif provider == "none":
+            why = (
+                "no provider is configured: set RESEND_API_KEY for Resend or "
+                "BLUAUTH_SES_FROM_ADDRESS (and AWS credentials) for SES"
+            )
+        else:
+            why = f"{provider} is not configured (missing {', '.join(missing)})"
+        return (
+            f"not sent{where}: {why}. Logged as email_not_configured; an auth endpoint would "
+            "still answer success, as the spec requires."
         )
-    elif result.outcome == "dry_run":
-        click.echo(f"dry run: rendered {result.subject!r} for {result.provider}, nothing sent")
-    else:
-        click.echo(f"not sent ({result.outcome}): {result.error_code}: {result.reason}", err=True)
+    reason = f"{data.get('errorCode')}: {data.get('reason')}"
+    hint = ""
+    if provider == "sandbox" and data.get("errorCode") == "connection_error":
+        hint = (
+            f" Is mailyard serve listening on SMTP port {settings.smtp_port}? "
+            "Set --smtp-port or MAILYARD_SMTP_PORT to its port."
+        )
+    return f"not sent ({outcome}){where}: {reason}.{hint}"

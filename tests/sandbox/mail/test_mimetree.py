@@ -25,7 +25,7 @@ def test_part_ids_follow_the_tree_and_prefix_boundaries_do_not_confuse() -> None
 
 
 def test_view_describes_attachments_and_inline_parts() -> None:
-    view = mime.view(NESTED)
+    view = mime.view_message(NESTED)
     assert view.text == "café" and view.html == "<p>caf&eacute;</p>"
     (attachment,) = view.attachments
     assert (
@@ -33,7 +33,7 @@ def test_view_describes_attachments_and_inline_parts() -> None:
     )
     (inline,) = view.inline
     assert inline.content_id == "logo@x"
-    info, data = mime.part(NESTED, "2")
+    info, data = mime.message_part(NESTED, "2")
     assert data == b"Hello" and info.content_type == "application/octet-stream"
 
 

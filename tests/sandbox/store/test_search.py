@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mailyard.sandbox.errors import QueryError
-from mailyard.sandbox.store import Store, queries
+from mailyard.sandbox.store import Store
 from mailyard.sandbox.store.records import Envelope
 from mailyard.sandbox.store.search import Term, compile_query, parse
 
@@ -30,7 +30,7 @@ def test_unknown_field_is_searched_as_text() -> None:
 )
 def test_bad_terms_raise_query_error(query: str) -> None:
     with pytest.raises(QueryError):
-        compile_query(query)
+        compile_query(query, now=0.0)
 
 
 def _raw(subject: str, sender: str, to: str, body: str, extra: str = "") -> bytes:
@@ -64,12 +64,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
         ("ok", "Tiny <t@x.io>", "ab@example.com", "go"),
     ]
     for subject, sender, to, body in rows:
-        s.ingest_sync(_raw(subject, sender, to, body), Envelope("s@x.io", (to.split()[-1],)))
+        s.messages.ingest_sync(
+            _raw(subject, sender, to, body), Envelope("s@x.io", (to.split()[-1],))
+        )
     return s
 
 
 def _subjects(store: Store, query: str, tz: str | None = None) -> list[str]:
-    page = queries.list_page(store.reader, mailbox=None, start=0, limit=50, query=query, tz=tz)
+    page = store.messages.page(limit=50, query=query, tz=tz)
     return sorted(m.subject for m in page.messages)
 
 
@@ -159,8 +161,8 @@ def test_time_zone_shifts_day_boundaries(store: Store) -> None:
 
 def test_counts_are_exact_whether_or_not_the_page_holds_every_match(store: Store) -> None:
     query = "to:example"  # the four messages addressed to example.com / example.jp and more
-    full = queries.list_page(store.reader, mailbox=None, start=0, limit=50, query=query)
-    paged = queries.list_page(store.reader, mailbox=None, start=1, limit=2, query=query)
+    full = store.messages.page(limit=50, query=query)
+    paged = store.messages.page(start=1, limit=2, query=query)
     assert full.count == paged.count == len(full.messages) >= 3
     assert full.count_unread == paged.count_unread == full.count
     assert [m.seq for m in paged.messages] == [m.seq for m in full.messages[1:3]]

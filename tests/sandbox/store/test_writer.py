@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from mailyard.sandbox.errors import StorageFullError, StoreError
-from mailyard.sandbox.store.writer import Writer
+from mailyard.sandbox.events import Event, MessagesUpdated
+from mailyard.sandbox.store.writer import Tx, Writer
 
 
 def _connect(path: Path, max_pages: int | None = None) -> sqlite3.Connection:
@@ -25,27 +26,48 @@ def _count(path: Path) -> int:
     return int(sqlite3.connect(path).execute("SELECT count(*) FROM t").fetchone()[0])
 
 
+def _insert(tx: Tx, i: int) -> int:
+    tx.emit(MessagesUpdated((str(i),)))
+    return int(tx.execute("INSERT INTO t VALUES (?)", (str(i),)).lastrowid or 0)
+
+
 def test_jobs_queued_in_one_loop_iteration_share_one_commit(tmp_path: Path) -> None:
     db = tmp_path / "w.db"
-    seen_by_hook: list[list[object]] = []
-    writer = Writer(lambda: _connect(db), after_commit=seen_by_hook.append)
+    published: list[Event] = []
+    writer = Writer(lambda: _connect(db), publish=published.append)
     writer.start()
 
     async def go() -> list[object]:
-        jobs = [
-            writer.run(
-                lambda conn, i=i: conn.execute("INSERT INTO t VALUES (?)", (str(i),)).lastrowid
-            )
-            for i in range(200)
-        ]
-        return await asyncio.gather(*jobs)
+        return await asyncio.gather(
+            *(writer.run(lambda tx, i=i: _insert(tx, i)) for i in range(200))
+        )
 
     results = asyncio.run(go())
     writer.stop()
     assert writer.commits == 1
     assert results == list(range(1, 201))
-    assert seen_by_hook == [results]
+    assert published == [MessagesUpdated((str(i),)) for i in range(200)]
     assert _count(db) == 200
+
+
+def test_events_of_a_failed_job_are_never_published(tmp_path: Path) -> None:
+    db = tmp_path / "w.db"
+    published: list[Event] = []
+    writer = Writer(lambda: _connect(db), publish=published.append)
+    writer.start()
+
+    def fails(tx: Tx) -> None:
+        tx.emit(MessagesUpdated(("lost",)))
+        raise ValueError("boom")
+
+    async def go() -> list[object]:
+        jobs = [writer.run(lambda tx: _insert(tx, 1)), writer.run(fails)]
+        return await asyncio.gather(*jobs, return_exceptions=True)
+
+    ok, failed = asyncio.run(go())
+    writer.stop()
+    assert ok == 1 and isinstance(failed, ValueError)
+    assert published == [MessagesUpdated(("1",))]
 
 
 def test_results_are_settled_only_after_commit(tmp_path: Path) -> None:
@@ -55,7 +77,7 @@ def test_results_are_settled_only_after_commit(tmp_path: Path) -> None:
     observed: list[int] = []
 
     async def go() -> None:
-        await writer.run(lambda conn: conn.execute("INSERT INTO t VALUES ('x')"))
+        await writer.run(lambda tx: tx.execute("INSERT INTO t VALUES ('x')"))
         observed.append(_count(db))  # another connection sees the row: it was committed
 
     asyncio.run(go())
@@ -68,15 +90,15 @@ def test_a_failing_job_is_rolled_back_alone(tmp_path: Path) -> None:
     writer = Writer(lambda: _connect(db))
     writer.start()
 
-    def bad(conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO t VALUES ('undone')")
+    def bad(tx: Tx) -> None:
+        tx.execute("INSERT INTO t VALUES ('undone')")
         raise ValueError("boom")
 
     async def go() -> list[object]:
         return await asyncio.gather(
-            writer.run(lambda conn: conn.execute("INSERT INTO t VALUES ('kept')")),
+            writer.run(lambda tx: tx.execute("INSERT INTO t VALUES ('kept')")),
             writer.run(bad),
-            writer.run(lambda conn: conn.execute("INSERT INTO t VALUES ('kept too')")),
+            writer.run(lambda tx: tx.execute("INSERT INTO t VALUES ('kept too')")),
             return_exceptions=True,
         )
 
@@ -95,8 +117,7 @@ def test_disk_full_fails_the_whole_group_and_the_writer_recovers(tmp_path: Path)
 
     async def fill() -> list[object]:
         jobs = [
-            writer.run(lambda conn: conn.execute("INSERT INTO t VALUES (?)", (big,)))
-            for _ in range(20)
+            writer.run(lambda tx: tx.execute("INSERT INTO t VALUES (?)", (big,))) for _ in range(20)
         ]
         return await asyncio.gather(*jobs, return_exceptions=True)
 
@@ -104,7 +125,7 @@ def test_disk_full_fails_the_whole_group_and_the_writer_recovers(tmp_path: Path)
     # One group, and the page limit hit inside it: nothing of it may be acknowledged.
     assert all(isinstance(o, StorageFullError) for o in outcomes)
     assert _count(db) == 0
-    writer.call(lambda conn: conn.execute("INSERT INTO t VALUES ('fits')"))
+    writer.call(lambda tx: tx.execute("INSERT INTO t VALUES ('fits')"))
     writer.stop()
     assert _count(db) == 1
 
@@ -114,4 +135,4 @@ def test_a_stopped_writer_refuses_work(tmp_path: Path) -> None:
     writer.start()
     writer.stop()
     with pytest.raises(StoreError):
-        writer.call(lambda conn: None)
+        writer.call(lambda tx: None)

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 import httpx
 import pytest
-from conftest import Server, make_message, messages, send
+from support.mail import Server, make_message, messages, send
 
 
 def _with_attachment(subject: str) -> EmailMessage:
@@ -282,20 +282,6 @@ def test_info_health_and_mailboxes(server: Server, api: httpx.Client, mailbox: s
     assert api.get("/readyz").json()["smtp_port"] == server.smtp_port
     boxes = {b["name"]: b for b in api.get("/api/v1/mailboxes").json()["mailboxes"]}
     assert boxes[mailbox] == {"name": mailbox, "total": 1, "unread": 1}
-
-
-def test_a_mailpit_client_library_works_unchanged(server: Server, mailbox: str) -> None:
-    from mailpit.client.api import API
-
-    send(server, _with_attachment(f"mailpit client {mailbox}"), mailbox)
-    client = API(server.url, timeout=10)
-    listed = client.get_messages(limit=200)
-    mine = [m for m in listed.messages if m.subject == f"mailpit client {mailbox}"]
-    assert len(mine) == 1
-    full = client.get_message(mine[0].id)
-    assert full.attachments[0].file_name == "invoice.pdf"
-    assert client.get_message_attachment(full.id, full.attachments[0].part_id) == "%PDF-1.4 fake"
-    assert full.text.strip() == "Hello there"
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import base64
 
 import httpx
 import pytest
-from conftest import Server, messages
+from support.mail import Server, messages
 
 PIXEL = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 32).decode()
 

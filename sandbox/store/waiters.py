@@ -1,0 +1,249 @@
+"""Waiting for new mail that matches a query: the long poll behind `messages/wait` and every
+test helper built on it.
+
+A commit must not wake every waiter to re-run its query: with a thousand open long polls that
+starved ingest to a crawl. Instead each `MessageStored` event is matched in memory first:
+
+1. waiters are kept per mailbox, so mail to one mailbox never touches another's waiters;
+2. each waiter is indexed by one needle its query requires (`search.required_text`), e.g.
+   "jane" for `to:jane@example.com`; for a new message, the needles present in its text are
+   found by looking up its substrings of each needle length (a few dozen dictionary lookups
+   for an address, whatever the number of waiters), or by scanning the needles when the text
+   is long and the needles few;
+3. a candidate's other required needles are checked in memory, and only then is the query
+   confirmed in SQL, from the waiter's cursor, in a batch after the commit's events.
+
+Waiters whose queries require no text (`is:unread`, empty) are confirmed on every commit to
+their mailbox; there are few of them in practice, and each confirmation is one indexed query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailyard.sandbox.events import Bus, MessageStored
+from mailyard.sandbox.store.records import MessageSummary
+from mailyard.sandbox.store.search import index_text, required_text
+
+log = logging.getLogger("mailyard.store")
+
+# Texts longer than this are matched by scanning the needles (memmem) instead of windows.
+WINDOW_LIMIT = 512
+CONFIRM_BATCH = 100  # confirmations per loop iteration before yielding to other work
+
+# (after, query, mailbox, tz) -> the oldest match newer than `after`
+Find = Callable[[int, str, str | None, str | None], MessageSummary | None]
+
+
+@dataclass(eq=False)
+class Waiter:
+    mailbox: str | None
+    query: str
+    tz: str | None
+    after: int
+    future: asyncio.Future[MessageSummary | None]
+    needles: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    key: tuple[str, str] | None = None  # (column, needle) it is indexed by
+
+
+class _Texts:
+    """The indexed text of one new message, column by column, folded once and shared."""
+
+    def __init__(self, summary: Any) -> None:
+        self._summary = summary
+        self._cache: dict[str, str] = {}
+
+    def get(self, column: str) -> str:
+        text = self._cache.get(column)
+        if text is None:
+            text = self._cache[column] = index_text(self._raw(column))
+        return text
+
+    def _raw(self, column: str) -> str:
+        s = self._summary
+        if s is None:
+            return ""
+        if column == "subject":
+            return str(s.subject)
+        if column == "message_id":
+            return str(s.message_id)
+        if column == "body":
+            return str(s.body_text)
+        people = {
+            "from_": [s.sender] if s.sender else [],
+            "to_": s.to,
+            "cc": s.cc,
+            "bcc": s.bcc,
+            "reply_to": s.reply_to,
+        }[column]
+        return " ".join(f"{a.name} <{a.address}>" for a in people)
+
+    def holds(self, columns: tuple[str, ...], needle: str) -> bool:
+        return any(needle in self.get(c) for c in columns)
+
+
+class _Index:
+    """Waiters of one mailbox: by (column, needle), and those with nothing to index."""
+
+    def __init__(self) -> None:
+        self.by_needle: dict[str, dict[str, set[Waiter]]] = defaultdict(lambda: defaultdict(set))
+        self.lengths: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        self.unindexed: set[Waiter] = set()
+
+    def add(self, waiter: Waiter) -> None:
+        waiter.key = self._choose_key(waiter.needles)
+        if waiter.key is None:
+            self.unindexed.add(waiter)
+            return
+        column, needle = waiter.key
+        self.by_needle[column][needle].add(waiter)
+        self.lengths[column][len(needle)] += 1
+
+    def remove(self, waiter: Waiter) -> None:
+        if waiter.key is None:
+            self.unindexed.discard(waiter)
+            return
+        column, needle = waiter.key
+        bucket = self.by_needle[column].get(needle)
+        if bucket is not None:
+            bucket.discard(waiter)
+            if not bucket:
+                del self.by_needle[column][needle]
+        self.lengths[column][len(needle)] -= 1
+        if not self.lengths[column][len(needle)]:
+            del self.lengths[column][len(needle)]
+
+    def _choose_key(self, needles: list[tuple[tuple[str, ...], str]]) -> tuple[str, str] | None:
+        """The needle to index a waiter by: one that names a single short column, and of those
+        the one fewest other waiters share (then the longest), so that one common word
+        ("example" in every address) does not put every waiter in one bucket."""
+        single = [(cols[0], n) for cols, n in needles if len(cols) == 1 and cols[0] != "body"]
+        if not single:
+            return None
+
+        def crowd(pair: tuple[str, str]) -> tuple[int, int]:
+            bucket = self.by_needle.get(pair[0], {}).get(pair[1], ())
+            return len(bucket), -len(pair[1])
+
+        return min(single, key=crowd)
+
+    def empty(self) -> bool:
+        return not self.unindexed and not any(self.by_needle.values())
+
+    def candidates(self, texts: _Texts) -> set[Waiter]:
+        found = set(self.unindexed)
+        for column, needles in self.by_needle.items():
+            if not needles:
+                continue
+            text = texts.get(column)
+            lengths = self.lengths[column]
+            if len(text) * len(lengths) <= max(WINDOW_LIMIT, len(needles)):
+                for size in lengths:
+                    for start in range(len(text) - size + 1):
+                        hit = needles.get(text[start : start + size])
+                        if hit:
+                            found |= hit
+            else:
+                for needle, waiters in needles.items():
+                    if needle in text:
+                        found |= waiters
+        return found
+
+
+class Waiters:
+    """Open long polls, woken only by the new messages that can match them."""
+
+    def __init__(self, bus: Bus, find: Find) -> None:
+        self._find = find
+        self._indexes: dict[str | None, _Index] = {}
+        self._pending: set[Waiter] = set()
+        self._scheduled = False
+        self._unlisten = bus.listen(self._on_stored, MessageStored)
+        self.confirmations = 0  # SQL confirmations run (a measure of the work saved)
+        self.examined = 0  # candidates checked in memory
+        self.closed = False
+
+    def __len__(self) -> int:
+        return sum(
+            len(i.unindexed) + sum(len(w) for n in i.by_needle.values() for w in n.values())
+            for i in self._indexes.values()
+        )
+
+    async def wait(
+        self, after: int, query: str, mailbox: str | None, timeout: float, tz: str | None = None
+    ) -> MessageSummary | None:
+        """The oldest message newer than `after` matching `query`, as soon as it is committed;
+        None when `timeout` seconds pass first (or the service stops)."""
+        found = self._find(after, query, mailbox, tz)
+        if found is not None or self.closed:
+            return found
+        loop = asyncio.get_running_loop()
+        needles = required_text(query)
+        waiter = Waiter(mailbox, query, tz, after, loop.create_future(), needles)
+        index = self._indexes.setdefault(mailbox, _Index())
+        index.add(waiter)
+        try:
+            return await asyncio.wait_for(waiter.future, timeout)
+        except TimeoutError:
+            return None
+        finally:
+            index.remove(waiter)
+            self._pending.discard(waiter)
+            if index.empty():
+                self._indexes.pop(mailbox, None)
+
+    def close(self) -> None:
+        """Release every waiter now (the service is stopping)."""
+        self.closed = True
+        self._unlisten()
+        for index in self._indexes.values():
+            for waiter in list(index.unindexed) + [
+                w for n in index.by_needle.values() for ws in n.values() for w in ws
+            ]:
+                if not waiter.future.done():
+                    waiter.future.set_result(None)
+
+    def _on_stored(self, event: MessageStored) -> None:
+        if not self._indexes:
+            return
+        texts = _Texts(event.summary)
+        for mailbox in (event.mailbox, None):
+            index = self._indexes.get(mailbox)
+            if index is None:
+                continue
+            for waiter in index.candidates(texts):
+                if waiter.future.done() or waiter in self._pending:
+                    continue
+                self.examined += 1
+                if event.summary is not None and not all(
+                    texts.holds(columns, needle) for columns, needle in waiter.needles
+                ):
+                    continue
+                self._pending.add(waiter)
+        if self._pending and not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._confirm)
+
+    def _confirm(self) -> None:
+        """Ask the database, for a batch of candidates; the rest in the next loop iteration."""
+        self._scheduled = False
+        for _ in range(min(CONFIRM_BATCH, len(self._pending))):
+            waiter = self._pending.pop()
+            if waiter.future.done():
+                continue
+            self.confirmations += 1
+            try:
+                found = self._find(waiter.after, waiter.query, waiter.mailbox, waiter.tz)
+            except Exception as exc:  # the query was checked on entry; a store fault ends it
+                waiter.future.set_exception(exc)
+                continue
+            if found is not None:
+                waiter.future.set_result(found)
+        if self._pending:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._confirm)

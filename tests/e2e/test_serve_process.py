@@ -1,0 +1,78 @@
+"""`mailyard serve` as a process: busy ports, signals, and shutdown with requests in flight."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import httpx
+from support.servers import start_process
+
+from mailyard.sandbox import listen
+
+
+def run_cli(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mailyard.web", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=dict(os.environ),
+    )
+
+
+def test_busy_port_is_a_one_line_error_without_traceback(tmp_path: Path) -> None:
+    busy = listen("127.0.0.1", 0)
+    port = busy.getsockname()[1]
+    try:
+        result = run_cli(
+            "serve", "--smtp-port", str(port), "--http-port", "0", "--db", str(tmp_path / "x.db")
+        )
+    finally:
+        busy.close()
+    assert result.returncode != 0
+    assert f"cannot listen for SMTP on 127.0.0.1:{port}" in result.stderr
+    assert "--smtp-port 0" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_sigterm_shuts_down_cleanly(tmp_path: Path) -> None:
+    srv = start_process(tmp_path)
+    assert srv.stop(signal.SIGTERM) == 0
+    assert "mailyard stopped" in srv.output()
+    assert "Traceback" not in srv.output()
+
+
+def test_shutdown_ends_pending_long_polls_at_once(tmp_path: Path) -> None:
+    srv = start_process(tmp_path)
+    outcome: dict[str, object] = {}
+    waiting = threading.Event()
+
+    class Watch(httpx.HTTPTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            waiting.set()  # the request is on the wire
+            return super().handle_request(request)
+
+    def poll() -> None:
+        try:
+            with httpx.Client(transport=Watch(), timeout=60) as client:
+                response = client.get(
+                    srv.url + "/api/v1/messages/wait", params={"timeout": 120, "after": "0"}
+                )
+            outcome["status"] = response.status_code
+        except httpx.HTTPError as exc:  # the connection may close instead; either is prompt
+            outcome["status"] = type(exc).__name__
+
+    waiter = threading.Thread(target=poll)
+    waiter.start()
+    assert waiting.wait(10)
+    with srv.api() as api:  # the server has taken the poll once it answers the next request
+        assert api.get("/livez").status_code == 200
+    assert srv.stop() == 0
+    waiter.join(timeout=15)
+    assert not waiter.is_alive()
+    assert outcome["status"] in (503, "RemoteProtocolError", "ReadError")

@@ -1,0 +1,129 @@
+"""Describing API operations beside their handlers, for the OpenAPI document.
+
+    @operation("List messages, newest first", parameters=[*PAGING, MAILBOX],
+               responses={"200": json_response(ref("MessagesSummary")), "400": ERROR})
+    async def list_messages(request: Request) -> Response: ...
+
+`web.api.openapi` collects these from the route table; a route whose handler has no
+description is left out of the document (pages of the inbox), and a test makes sure every
+route under /api/ has one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from mailyard.web.api.schemas import ref
+
+H = TypeVar("H", bound=Callable[..., Any])
+ATTRIBUTE = "__openapi__"
+
+
+def operation(
+    summary: str,
+    *,
+    description: str | None = None,
+    parameters: list[dict[str, Any]] | None = None,
+    body: dict[str, Any] | None = None,
+    responses: dict[str, Any] | None = None,
+    tags: tuple[str, ...] = (),
+) -> Callable[[H], H]:
+    """Attach an OpenAPI operation object to a handler."""
+    spec: dict[str, Any] = {"summary": summary}
+    if description:
+        spec["description"] = description
+    if tags:
+        spec["tags"] = list(tags)
+    if parameters:
+        spec["parameters"] = parameters
+    if body is not None:
+        spec["requestBody"] = body
+    spec["responses"] = responses or {"200": {"description": "OK"}}
+
+    def attach(handler: H) -> H:
+        setattr(handler, ATTRIBUTE, spec)
+        return handler
+
+    return attach
+
+
+def described(handler: object) -> dict[str, Any] | None:
+    value = getattr(handler, ATTRIBUTE, None)
+    return value if isinstance(value, dict) else None
+
+
+def query(
+    name: str, description: str, schema: dict[str, Any] | None = None, required: bool = False
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def path(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
+def json_response(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def text_response(description: str = "Plain text `ok`") -> dict[str, Any]:
+    return {"description": description, "content": {"text/plain": {"schema": {"type": "string"}}}}
+
+
+def json_body(schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def strings() -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "string"}}
+
+
+def obj(**properties: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": properties}
+
+
+ERROR = json_response(ref("Error"), "Bad input: the error names the field")
+NOT_FOUND = json_response(ref("Error"), "Not found")
+MAILBOX = query(
+    "mailbox", "Only this mailbox (the SMTP AUTH user that sent it); all mailboxes if omitted"
+)
+TZ = query("tz", "Time zone for before:/after: in the query, e.g. Europe/Berlin")
+ID = path("id", "Message ID, or `latest` for the newest message")
+PAGING = [
+    query("start", "Offset", {"type": "integer", "default": 0, "minimum": 0}),
+    query("limit", "Page size", {"type": "integer", "default": 50, "minimum": 1, "maximum": 1000}),
+]
+IDS_BODY = obj(IDs=strings())
+SEARCH_HELP = (
+    'Mailpit\'s search syntax: free words and "quoted phrases" (words match as prefixes, Unicode '
+    "case-insensitive), from: to: cc: bcc: reply-to: subject: message-id: addressed: tag: "
+    "is:read is:unread is:tagged has:attachment before: after: (YYYY-MM-DD, ISO date-time, or "
+    "30m/2h/7d) larger: smaller: (10k, 2M) mailbox:; prefix any term with - to negate."
+)
+
+
+def found_in_message(summary: str, key: str, item: str) -> Callable[[H], H]:
+    """A GET over one message answering {ID, <key>: [<item>...]}."""
+    return operation(
+        summary,
+        parameters=[ID, MAILBOX],
+        responses={
+            "200": json_response(
+                obj(ID={"type": "string"}, **{key: {"type": "array", "items": ref(item)}})
+            ),
+            "404": NOT_FOUND,
+        },
+    )

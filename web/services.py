@@ -1,0 +1,167 @@
+"""The running service's parts, opened in order and closed in reverse by one lifespan.
+
+    async with open_services(settings, smtp_socket=sock) as services:
+        ...  # handlers reach them as request.state.services
+
+Nothing here is half-built: a `Services` exists only between start-up and shutdown, with every
+field set. The order: clock, bus, store, outbound HTTP client, mailer, SMTP sink, retention.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import cast
+
+import httpx
+from starlette.requests import HTTPConnection
+
+from mailyard.sandbox import (
+    Bus,
+    Clock,
+    DeliveryConfig,
+    Mailer,
+    Retention,
+    SinkHandler,
+    SMTPConfig,
+    Store,
+    Waiters,
+    listen,
+    start_smtp,
+)
+from mailyard.web.outbound import build_mailer, delivery_config, sandbox_mailer
+from mailyard.web.settings import Settings
+
+log = logging.getLogger("mailyard")
+
+PRUNE_EVERY = 60.0
+
+
+@dataclass
+class Services:
+    """What handlers need, for the life of the service."""
+
+    settings: Settings
+    clock: Clock
+    bus: Bus
+    store: Store
+    waiters: Waiters
+    smtp: SinkHandler
+    smtp_port: int
+    http_port: int
+    http: httpx.AsyncClient  # outbound HTTP: Resend, webhooks, link checks
+    delivery: DeliveryConfig
+    mailer: Mailer  # the configured delivery
+    sandbox_mailer: Mailer  # always this service's own sink (the preview gallery's test sends)
+    started: float
+    secret: bytes = field(repr=False, default=b"")  # keys the inbox's CSRF token
+
+    @property
+    def sink_host(self) -> str:
+        return sink_host(self.settings.host)
+
+    def stopping(self) -> None:
+        """A stop was asked for: end long polls and live streams now, not at their timeouts."""
+        self.waiters.close()
+        self.bus.close()
+
+
+def sink_host(host: str) -> str:
+    """Where this process reaches its own SMTP sink (loopback when bound to every address)."""
+    wildcard = host in ("0.0.0.0", "::", "")  # noqa: S104 - recognising, not binding
+    return "127.0.0.1" if wildcard else host
+
+
+def services(connection: HTTPConnection) -> Services:
+    """The services of the app serving this request."""
+    return cast(Services, connection.state.services)
+
+
+@contextlib.asynccontextmanager
+async def open_services(
+    settings: Settings,
+    smtp_config: SMTPConfig,
+    *,
+    smtp_socket: socket.socket | None = None,
+    http_port: int = 0,
+    clock: Clock | None = None,
+    secret: bytes | None = None,
+) -> AsyncIterator[Services]:
+    """Open every part of the service; close them in reverse order on the way out."""
+    async with contextlib.AsyncExitStack() as stack:
+        clock = clock or Clock()
+        stack.callback(clock.close)
+        bus = Bus()
+        stack.callback(bus.close)  # first to close: long polls and streams end at once
+        store = Store(
+            settings.db,
+            clock=clock,
+            publish=bus.publish,
+            synchronous=settings.db_sync,
+            retention=Retention(settings.max_messages, settings.max_age),
+        )
+        store.open()
+        stack.callback(store.close)
+        waiters = Waiters(
+            bus,
+            lambda after, query, mailbox, tz: store.messages.first_after(
+                after=after, query=query, mailbox=mailbox, tz=tz
+            ),
+        )
+        stack.callback(waiters.close)
+        http = await stack.enter_async_context(
+            httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0), follow_redirects=False)
+        )
+        sock = smtp_socket or listen(settings.host, settings.smtp_port)
+        smtp_port = int(sock.getsockname()[1])
+        delivery = delivery_config(
+            settings, sandbox_host=sink_host(settings.host), sandbox_port=smtp_port
+        )
+        server, handler = await start_smtp(store.messages.ingest, smtp_config, sock)
+
+        async def stop_smtp() -> None:
+            server.close()
+            handler.close_sessions()
+            await server.wait_closed()
+            await asyncio.sleep(0)  # let the cancelled sessions finish
+
+        stack.push_async_callback(stop_smtp)
+        if settings.max_age:
+            pruner = asyncio.create_task(_prune_forever(store, clock))
+            stack.callback(pruner.cancel)
+        yield Services(
+            settings=settings,
+            clock=clock,
+            bus=bus,
+            store=store,
+            waiters=waiters,
+            smtp=handler,
+            smtp_port=smtp_port,
+            http_port=http_port,
+            http=http,
+            delivery=delivery,
+            mailer=build_mailer(delivery, store, http, log_format=settings.log_format),
+            sandbox_mailer=sandbox_mailer(delivery, store, log_format=settings.log_format),
+            started=clock.now(),
+            secret=secret or secrets.token_bytes(32),
+        )
+
+
+async def _prune_forever(store: Store, clock: Clock) -> None:
+    while True:
+        try:
+            removed = await store.messages.prune_by_age()
+            if removed:
+                log.info(
+                    "retention: removed %d messages older than %ss",
+                    removed,
+                    store.retention.max_age,
+                )
+        except Exception:
+            log.exception("retention pruning failed")
+        await clock.sleep(PRUNE_EVERY)
