@@ -13,7 +13,6 @@ from mailyard.sandbox import (
     MessageView,
     extract_codes,
     extract_links,
-    html_to_text,
     message_part,
     view_message,
 )
@@ -145,6 +144,5 @@ async def get_links(request: Request) -> Response:
 )
 async def get_codes(request: Request) -> Response:
     record, view = _view(request)
-    body = view.text if view.text.strip() else html_to_text(view.html)
-    codes = extract_codes(record.summary.subject, body)
+    codes = extract_codes(record.summary.subject, view.text, view.html)
     return JSONResponse({"ID": record.summary.id, "codes": [c.as_json() for c in codes]})

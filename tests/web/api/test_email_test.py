@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 import httpx
@@ -112,3 +114,20 @@ def test_not_configured_provider_still_answers_success(
         assert "email_not_configured" in caplog.text
     finally:
         srv.stop()
+
+
+def test_the_log_format_setting_reaches_the_servers_mailer(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """MAILYARD_LOG_FORMAT=json was ignored by `serve`: its mailer logged key=value."""
+    srv = start_server(tmp_path, env={"MAILYARD_LOG_FORMAT": "json"})
+    try:
+        with srv.api() as api, caplog.at_level(logging.INFO, logger="mailyard.email"):
+            api.post(
+                "/api/v1/email-test",
+                json={"recipientEmail": "qa@example.com", "emailConcept": "welcome"},
+            )
+    finally:
+        srv.stop()
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "mailyard.email"]
+    assert json.loads(line)["email.concept"] == "welcome"
