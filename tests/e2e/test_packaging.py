@@ -77,7 +77,7 @@ def test_the_wheel_serves_with_a_project_that_has_its_own_web_and_sandbox(
     assert names.strip() == "the user's web the user's sandbox"
     log = project / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603
+        process = subprocess.Popen(
             [
                 str(bin_ / "mailyard"),
                 "serve",
