@@ -21,8 +21,7 @@ import httpx
 from common import ROOT, percentile, start_mailyard
 
 sys.path.insert(0, str(ROOT))
-from mailyard.sandbox.store import Store
-from mailyard.sandbox.store.records import Envelope
+from mailyard.sandbox import Envelope, Store
 
 WORDS = [
     "account",
@@ -93,7 +92,7 @@ def seed(db: Path, start: int, stop: int) -> None:
     async def go() -> None:
         for base in range(start, stop, 500):
             batch = [message(rng, i) for i in range(base, min(stop, base + 500))]
-            await asyncio.gather(*(store.ingest(raw, env) for raw, env in batch))
+            await asyncio.gather(*(store.messages.ingest(raw, env) for raw, env in batch))
 
     asyncio.run(go())
     store.close()
