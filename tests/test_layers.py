@@ -62,3 +62,16 @@ def test_package_imports_only_what_its_layer_allows(package: str) -> None:
 
 def test_fixtures_is_data_only() -> None:
     assert not list((ROOT / "fixtures").rglob("*.py"))
+
+
+def test_every_code_folder_is_installed() -> None:
+    """A subpackage missing from pyproject's list would be missing from the wheel."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        "mailyard." + ".".join(init.parent.relative_to(ROOT).parts)
+        for package in ALLOWED
+        for init in (ROOT / package).rglob("__init__.py")
+    }
+    assert found == listed
