@@ -19,9 +19,13 @@ OUTCOMES = ("sent", "skipped", "blocked", "dry_run", "failed")
     "mailyard: what the mailer sent, skipped (not configured), blocked, failed",
     parameters=[
         query("concept", "Only this email concept"),
-        query("outcome", "sent, skipped, blocked, dry_run or failed"),
+        query("outcome", "sent, skipped, blocked, dry_run or failed", {"enum": list(OUTCOMES)}),
         query("reason", "e.g. email_not_configured"),
-        query("limit", "At most this many, newest first", {"type": "integer", "default": 50}),
+        query(
+            "limit",
+            "At most this many, newest first",
+            {"type": "integer", "default": 50, "minimum": 1, "maximum": 1000},
+        ),
     ],
     responses={
         "200": json_response(

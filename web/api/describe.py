@@ -18,6 +18,7 @@ from mailyard.web.api.schemas import ref
 
 H = TypeVar("H", bound=Callable[..., Any])
 ATTRIBUTE = "__openapi__"
+HANDLERS = "__handlers__"  # on a route's dispatcher: method -> handler (web.routes.resource)
 
 
 def operation(
@@ -51,6 +52,16 @@ def operation(
 def described(handler: object) -> dict[str, Any] | None:
     value = getattr(handler, ATTRIBUTE, None)
     return value if isinstance(value, dict) else None
+
+
+def operations(endpoint: object, methods: set[str]) -> dict[str, dict[str, Any]]:
+    """Method -> operation object for a route's endpoint (a handler, or a dispatcher of them)."""
+    handlers = getattr(endpoint, HANDLERS, None)
+    if isinstance(handlers, dict):
+        found = {m: described(h) for m, h in handlers.items()}
+    else:
+        found = {m: described(endpoint) for m in methods - {"HEAD"}}
+    return {m: spec for m, spec in found.items() if spec is not None}
 
 
 def query(
@@ -95,6 +106,27 @@ def obj(**properties: Any) -> dict[str, Any]:
     return {"type": "object", "properties": properties}
 
 
+def fields(*required: str, **properties: Any) -> dict[str, Any]:
+    """A JSON body whose keys match case-insensitively, as Mailpit's (Go's decoder) do, and
+    which allows no other key: each property is written as a pattern (`IDs` ~ `^[Ii][Dd][Ss]$`),
+    the one way JSON Schema can say it."""
+    patterns = {
+        "^" + "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in name) + "$": value
+        for name, value in properties.items()
+    }
+    schema: dict[str, Any] = {
+        "type": "object",
+        "patternProperties": patterns,
+        "additionalProperties": False,
+        "description": "Keys match case-insensitively: " + ", ".join(properties),
+    }
+    if required:
+        # "required" would name one spelling; at least that many of these keys says it for all.
+        schema["minProperties"] = len(required)
+        schema["description"] += "; required: " + ", ".join(required)
+    return schema
+
+
 ERROR = json_response(ref("Error"), "Bad input: the error names the field")
 NOT_FOUND = json_response(ref("Error"), "Not found")
 MAILBOX = query(
@@ -106,7 +138,7 @@ PAGING = [
     query("start", "Offset", {"type": "integer", "default": 0, "minimum": 0}),
     query("limit", "Page size", {"type": "integer", "default": 50, "minimum": 1, "maximum": 1000}),
 ]
-IDS_BODY = obj(IDs=strings())
+IDS_BODY = fields("IDs", IDs=strings())
 SEARCH_HELP = (
     'Mailpit\'s search syntax: free words and "quoted phrases" (words match as prefixes, Unicode '
     "case-insensitive), from: to: cc: bcc: reply-to: subject: message-id: addressed: tag: "

@@ -35,6 +35,11 @@ from mailyard.web.outbound import build_mailer, with_overrides
 from mailyard.web.services import Services, services
 
 _ANY = {"type": "object"}
+_OPTIONAL_OBJECT = {"type": ["object", "null"]}
+_OPTIONAL_TEXT = {"type": ["string", "null"]}
+_OPTIONAL_FLAG = {"type": ["boolean", "null"]}
+_CONCEPT = {"enum": [*CONCEPTS, *ALIASES]}
+_EMAIL = {"type": "string", "format": "email"}
 
 
 def _concept(body: dict[str, Any], key: str) -> str:
@@ -52,7 +57,9 @@ def _optional_text(body: dict[str, Any], key: str) -> str | None:
 
 
 def _flag(body: dict[str, Any], key: str) -> bool:
-    value = body.get(key, False)
+    value = body.get(key)
+    if value is None:
+        return False
     if not isinstance(value, bool):
         raise RequestError(400, f"{key} must be true or false", key)
     return value
@@ -119,13 +126,13 @@ def _outcome(result: SendResult, concept: str) -> Response:
     body=json_body(
         {
             **obj(
-                emailConcept={"type": "string"},
-                recipientEmail={"type": "string"},
-                previewOnly={"type": "boolean"},
-                themeId={"type": "string"},
-                theme=_ANY,
-                locale={"type": "string"},
-                variables=_ANY,
+                emailConcept=_CONCEPT,
+                recipientEmail=_EMAIL,
+                previewOnly=_OPTIONAL_FLAG,
+                themeId=_OPTIONAL_TEXT,
+                theme=_OPTIONAL_OBJECT,
+                locale=_OPTIONAL_TEXT,
+                variables=_OPTIONAL_OBJECT,
             ),
             "required": ["emailConcept"],
         },
@@ -176,16 +183,16 @@ async def email_test(request: Request) -> Response:
     body=json_body(
         {
             **obj(
-                concept={"type": "string"},
-                to={"type": "string"},
-                theme=_ANY,
-                themeId={"type": "string"},
-                locale={"type": "string"},
-                timezone={"type": "string"},
-                variables=_ANY,
-                test={"type": "boolean"},
-                via={"enum": list(MODES)},
-                dryRun={"type": "boolean"},
+                concept=_CONCEPT,
+                to=_EMAIL,
+                theme=_OPTIONAL_OBJECT,
+                themeId=_OPTIONAL_TEXT,
+                locale=_OPTIONAL_TEXT,
+                timezone=_OPTIONAL_TEXT,
+                variables=_OPTIONAL_OBJECT,
+                test=_OPTIONAL_FLAG,
+                via={"enum": [*MODES, None]},
+                dryRun=_OPTIONAL_FLAG,
             ),
             "required": ["concept", "to"],
         },

@@ -13,6 +13,7 @@ from mailyard.web.api.describe import (
     PAGING,
     SEARCH_HELP,
     TZ,
+    fields,
     json_body,
     json_response,
     obj,
@@ -21,7 +22,16 @@ from mailyard.web.api.describe import (
     strings,
     text_response,
 )
-from mailyard.web.api.params import float_param, int_param, read_json, str_list, str_param
+from mailyard.web.api.params import (
+    cursor_param,
+    float_param,
+    int_param,
+    known_fields,
+    read_ids,
+    read_json,
+    str_list,
+    str_param,
+)
 from mailyard.web.api.schemas import ref
 from mailyard.web.errors import RequestError
 from mailyard.web.services import Services, services
@@ -72,8 +82,7 @@ async def search(request: Request) -> Response:
     responses={"200": text_response(), "400": ERROR},
 )
 async def delete_messages(request: Request) -> Response:
-    body = await read_json(request, required=False)
-    ids = str_list(body, "IDs")
+    ids = await read_ids(request)
     await services(request).store.messages.delete(ids or None, str_param(request, "mailbox"))
     return PlainTextResponse("ok")
 
@@ -96,11 +105,11 @@ async def delete_search(request: Request) -> Response:
 @operation(
     "Set read status of the given IDs, of a search, or of all",
     parameters=[MAILBOX, TZ],
-    body=json_body(obj(IDs=strings(), Read={"type": "boolean"}, Search={"type": "string"})),
+    body=json_body(fields(IDs=strings(), Read={"type": "boolean"}, Search={"type": "string"})),
     responses={"200": text_response(), "400": ERROR},
 )
 async def set_read(request: Request) -> Response:
-    body = await read_json(request, required=False)
+    body = known_fields(await read_json(request, required=False), "IDs", "Read", "Search")
     read = body.get("Read", False)
     if not isinstance(read, bool):
         raise RequestError(400, "Read must be true or false", "Read")
@@ -108,6 +117,8 @@ async def set_read(request: Request) -> Response:
     if search_text is not None and not isinstance(search_text, str):
         raise RequestError(400, "Search must be a string", "Search")
     ids = str_list(body, "IDs")
+    if ids and search_text:
+        raise RequestError(400, "give either IDs or Search, not both", "Search")
     await services(request).store.messages.set_read(
         read,
         ids or None,
@@ -122,11 +133,11 @@ def _cursor(svc: Services, request: Request) -> int | None:
     text = request.query_params.get("after")
     if not text:
         return None
-    if text.isascii() and text.isdigit() and len(text) <= 18:
-        return int(text)
+    if text.isascii() and text.isdigit():
+        return cursor_param(request, "after")
     seq = svc.store.messages.seq_of(text)  # a message ID works as a cursor too
     if seq is None:
-        raise RequestError(400, "after must be a cursor or the ID of a stored message", "after")
+        raise RequestError(404, f"no stored message has the ID {text[:40]!r}", "after")
     return seq
 
 
@@ -141,13 +152,18 @@ def _cursor(svc: Services, request: Request) -> int | None:
             "after",
             "A cursor (from a listing, /messages/cursor or a previous wait) or a message ID",
         ),
-        query("timeout", "Seconds to wait, 0-300", {"type": "number", "default": 30}),
+        query(
+            "timeout",
+            "Seconds to wait, 0-300",
+            {"type": "number", "default": 30, "minimum": 0, "maximum": 300},
+        ),
         MAILBOX,
         TZ,
     ],
     responses={
         "200": json_response({"allOf": [ref("MessageSummary"), obj(cursor={"type": "string"})]}),
         "400": ERROR,
+        "404": json_response(ref("Error"), "`after` names no stored message"),
         "408": json_response(ref("Error"), "Timed out"),
     },
 )

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from mailyard.web.api.describe import described, json_response, operation
+from mailyard.web.api.describe import json_response, operation, operations
 from mailyard.web.api.info import app_version
 from mailyard.web.api.schemas import SCHEMAS
 
@@ -21,10 +21,7 @@ def document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
     for route in routes:
         if not isinstance(route, Route):
             continue
-        spec = described(route.endpoint)
-        if spec is None:
-            continue
-        for method in sorted((route.methods or set()) - {"HEAD"}):
+        for method, spec in sorted(operations(route.endpoint, route.methods or set()).items()):
             paths.setdefault(route.path, {})[method.lower()] = spec
     return {
         "openapi": "3.1.0",

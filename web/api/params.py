@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
@@ -16,6 +17,9 @@ MAX_JSON_BODY = 1024 * 1024
 N = TypeVar("N", int, float)
 
 
+MAX_NUMBER_TEXT = 18  # digits: anything longer is past every bound we accept
+
+
 def _number(
     request: Request, name: str, default: N, convert: type[N], what: str, low: N, high: N | None
 ) -> N:
@@ -23,9 +27,13 @@ def _number(
     if text is None or text == "":
         return default
     try:
+        # ASCII only: int() also reads "٣" and float() "1e999"; neither is a sane parameter.
+        if not text.isascii() or len(text) > MAX_NUMBER_TEXT:
+            raise ValueError
         value = convert(text)
     except ValueError:
-        raise RequestError(400, f"{name} must be {what}, not {text!r}", name) from None
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise RequestError(400, f"{name} must be {what}, not {shown!r}", name) from None
     if value != value or value < low or (high is not None and value > high):  # NaN too
         bound = f"between {low:g} and {high:g}" if high is not None else f"{low:g} or more"
         raise RequestError(400, f"{name} must be {bound}", name)
@@ -36,6 +44,16 @@ def int_param(
     request: Request, name: str, default: int, low: int = 0, high: int | None = None
 ) -> int:
     return _number(request, name, default, int, "a whole number", low, high)
+
+
+def cursor_param(request: Request, name: str) -> int | None:
+    """A message cursor (a seq): ASCII digits, at most 18 of them; None when absent."""
+    value = request.query_params.get(name)
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= MAX_NUMBER_TEXT):
+        raise RequestError(400, f"{name} must be a message cursor (digits)", name)
+    return int(value)
 
 
 def float_param(request: Request, name: str, default: float, low: float, high: float) -> float:
@@ -76,6 +94,14 @@ async def read_json(
     request: Request, *, required: bool = True, limit: int = MAX_JSON_BODY
 ) -> dict[str, Any]:
     """The request's JSON object; at most 1 MiB, read in chunks so a huge body is refused early."""
+    value = await read_json_or_none(request, required=required, limit=limit)
+    return {} if value is None else value
+
+
+async def read_json_or_none(
+    request: Request, *, required: bool = True, limit: int = MAX_JSON_BODY
+) -> dict[str, Any] | None:
+    """The request's JSON object, or None when there is no body at all."""
     raw = await _capped_body(request, limit)
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
     if (
@@ -89,22 +115,94 @@ async def read_json(
     if not raw.strip():
         if required:
             raise RequestError(400, "a JSON body is required", "body")
-        return {}
+        return None
     try:
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise RequestError(400, "the body is not valid JSON", "body") from None
+    except RecursionError:
+        raise RequestError(400, "the body's JSON is nested too deeply", "body") from None
     if not isinstance(value, dict):
         raise RequestError(400, "the body must be a JSON object", "body")
+    if _SURROGATE_ESCAPE.search(raw) and not _encodable(json.dumps(value, ensure_ascii=False)):
+        raise RequestError(400, "the body holds a lone UTF-16 surrogate (\\ud800...)", "body")
     return value
+
+
+# A \uD800-\uDFFF escape: JSON allows it alone, but no text store can keep a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+async def read_ids(request: Request) -> list[str] | None:
+    """`IDs` from a JSON body, or from a form (`IDs=a&IDs=b`, as Mailpit's Python client sends
+    a DELETE): None when there is no body at all, which Mailpit documents as "all"."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type == "application/x-www-form-urlencoded":
+        try:
+            pairs = parse_qsl((await _capped_body(request)).decode("utf-8"), keep_blank_values=True)
+        except UnicodeDecodeError:
+            raise RequestError(400, "the form is not UTF-8", "body") from None
+        unknown = sorted({k for k, _ in pairs if k.lower() != "ids"})
+        if unknown:
+            raise RequestError(
+                400, f"unknown field {unknown[0]!r}; this route takes IDs", unknown[0]
+            )
+        return [v for _, v in pairs if v] if pairs else None
+    body = await read_json_or_none(request, required=False)
+    if body is None:
+        return None
+    fields = known_fields(body, "IDs")
+    if "IDs" not in fields:
+        return _no_ids()
+    return str_list(fields, "IDs") or []
+
+
+def _no_ids() -> list[str]:
+    raise RequestError(
+        400, "IDs is required: the IDs to act on, [] for every message, or no body at all", "IDs"
+    )
+
+
+def known_fields(body: dict[str, Any], *names: str) -> dict[str, Any]:
+    """`body` with its keys matched to `names` case-insensitively, as Mailpit (Go's JSON
+    decoder) matches them; any other key is an error naming it, so a misspelt field can never
+    be read as absent (`{"ids": [...]}` once deleted every message)."""
+    canonical = {name.lower(): name for name in names}
+    fields: dict[str, Any] = {}
+    unknown = []
+    for key, value in body.items():
+        name = canonical.get(key.lower())
+        if name is None:
+            unknown.append(key)
+        else:
+            fields[name] = value
+    if unknown:
+        listed = ", ".join(repr(k[:40]) for k in unknown[:5])
+        raise RequestError(
+            400, f"unknown field {listed}; this route takes {', '.join(names)}", unknown[0][:40]
+        )
+    return fields
 
 
 def str_list(body: dict[str, Any], name: str, *, required: bool = False) -> list[str] | None:
     value = body.get(name)
     if value is None:
+        if name in body:  # an explicit null is neither a list nor "absent"
+            raise RequestError(400, f"{name} must be an array of strings, not null", name)
         if required:
             raise RequestError(400, f"{name} is required", name)
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise RequestError(400, f"{name} must be an array of strings", name)
+    if not all(_encodable(v) for v in value):
+        raise RequestError(400, f"{name} holds text that is not valid Unicode", name)
     return value
+
+
+def _encodable(text: str) -> bool:
+    """False for strings holding lone surrogates (JSON's "\ud800"), which no store can keep."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -88,7 +88,10 @@ def parts_from_json(body: dict[str, Any]) -> Parts:
     )
 
 
-_PERSON = obj(Email={"type": "string"}, Name={"type": "string"})
+_PERSON = {
+    **obj(Email={"type": "string", "format": "email"}, Name={"type": "string"}),
+    "required": ["Email"],
+}
 _PEOPLE = {"type": "array", "items": _PERSON}
 SEND_BODY = {
     **obj(
@@ -104,12 +107,15 @@ SEND_BODY = {
         Tags=strings(),
         Attachments={
             "type": "array",
-            "items": obj(
-                Content={"type": "string", "description": "base64"},
-                Filename={"type": "string"},
-                ContentType={"type": "string"},
-                ContentID={"type": "string", "description": "set: attached inline"},
-            ),
+            "items": {
+                **obj(
+                    Content={"type": "string", "description": "base64"},
+                    Filename={"type": "string"},
+                    ContentType={"type": "string"},
+                    ContentID={"type": "string", "description": "set: attached inline"},
+                ),
+                "required": ["Content", "Filename"],
+            },
         },
     ),
     "required": ["From"],

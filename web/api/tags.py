@@ -8,15 +8,15 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from mailyard.web.api.describe import (
     ERROR,
     MAILBOX,
+    fields,
     json_body,
     json_response,
-    obj,
     operation,
     path,
     strings,
     text_response,
 )
-from mailyard.web.api.params import read_json, str_list, str_param
+from mailyard.web.api.params import known_fields, read_json, str_list, str_param
 from mailyard.web.errors import RequestError
 from mailyard.web.services import services
 
@@ -29,14 +29,14 @@ async def list_tags(request: Request) -> Response:
 
 
 @operation(
-    "Set (replace) the tags of messages",
-    body=json_body({**obj(IDs=strings(), Tags=strings()), "required": ["IDs", "Tags"]}, True),
+    "Set (replace) the tags of messages; without Tags, remove them (as Mailpit does)",
+    body=json_body(fields("IDs", IDs=strings(), Tags=strings()), True),
     responses={"200": text_response(), "400": ERROR},
 )
 async def set_tags(request: Request) -> Response:
-    body = await read_json(request)
+    body = known_fields(await read_json(request), "IDs", "Tags")
     ids = str_list(body, "IDs", required=True) or []
-    tags = str_list(body, "Tags", required=True) or []
+    tags = str_list(body, "Tags") or []
     await services(request).store.tags.set(ids, tags)
     return PlainTextResponse("ok")
 
@@ -44,11 +44,11 @@ async def set_tags(request: Request) -> Response:
 @operation(
     "Rename a tag",
     parameters=[TAG],
-    body=json_body({**obj(Name={"type": "string"}), "required": ["Name"]}, True),
+    body=json_body(fields("Name", Name={"type": "string", "minLength": 1}), True),
     responses={"200": text_response(), "400": ERROR},
 )
 async def rename_tag(request: Request) -> Response:
-    body = await read_json(request)
+    body = known_fields(await read_json(request), "Name")
     name = body.get("Name")
     if not isinstance(name, str) or not name.strip():
         raise RequestError(400, "Name must be a non-empty string", "Name")

@@ -233,7 +233,7 @@ def test_wait_accepts_a_message_id_as_cursor(
         ("/api/v1/messages/wait", {"timeout": "forever"}, 400, "timeout"),
         ("/api/v1/messages/wait", {"timeout": "301"}, 400, "timeout"),
         ("/api/v1/messages/wait", {"timeout": "nan"}, 400, "timeout"),
-        ("/api/v1/messages/wait", {"after": "no-such-id"}, 400, "after"),
+        ("/api/v1/messages/wait", {"after": "no-such-id"}, 404, "after"),
         ("/api/v1/message/nope", {}, 404, None),
         ("/api/v1/message/nope/raw", {}, 404, None),
         ("/api/v1/no-such-route", {}, 404, None),
@@ -256,7 +256,7 @@ def test_bad_input_is_a_json_4xx_naming_the_field(
         ("PUT", "/api/v1/messages", b'{"Read": "yes"}', "Read"),
         ("PUT", "/api/v1/messages", b"[1, 2]", "body"),
         ("DELETE", "/api/v1/messages", b'{"IDs": "abc"}', "IDs"),
-        ("PUT", "/api/v1/tags", b'{"IDs": ["a"]}', "Tags"),
+        ("PUT", "/api/v1/tags", b'{"Tags": ["a"]}', "IDs"),
         ("PUT", "/api/v1/tags/x", b'{"Name": ""}', "Name"),
     ],
 )
