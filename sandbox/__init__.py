@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from mailyard.sandbox.mail.view import MessageView, Part, message_part, view_message
     from mailyard.sandbox.outbound.allowlist import Allowlist
     from mailyard.sandbox.outbound.mailer import Mailer, SendResult, recipient_hash
+    from mailyard.sandbox.outbound.redact import Redactor
     from mailyard.sandbox.outbound.routing import (
         MODES,
         NOT_CONFIGURED,
@@ -96,6 +97,7 @@ _WHERE = {
     "Allowlist": "outbound.allowlist",
     "Mailer": "outbound.mailer",
     "SendResult": "outbound.mailer",
+    "Redactor": "outbound.redact",
     "recipient_hash": "outbound.mailer",
     "MODES": "outbound.routing",
     "NOT_CONFIGURED": "outbound.routing",
@@ -142,6 +144,7 @@ __all__ = [
     "Part",
     "Parts",
     "QueryError",
+    "Redactor",
     "Retention",
     "Route",
     "SMTPConfig",

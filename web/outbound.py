@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from mailyard.sandbox import Allowlist, DeliveryConfig, Mailer, Route, Store, choose
+from mailyard.sandbox import Allowlist, DeliveryConfig, Mailer, Redactor, Route, Store, choose
 from mailyard.senders import ResendSender, Retrying, Sender, SESSender, SMTPRelay, SMTPSender
 from mailyard.web.settings import Settings
 
@@ -53,6 +53,9 @@ def delivery_config(
         dry_run=settings.dry_run,
         aws_region=settings.aws_region,
         aws_profile=settings.aws_profile,
+        other_secrets=tuple(
+            s for s in (settings.aws_secret_access_key, settings.aws_session_token) if s
+        ),
     )
 
 
@@ -103,6 +106,7 @@ def build_mailer(
     *,
     log_key: bytes | None = None,
     log_format: str = "kv",
+    redact: Redactor | None = None,
 ) -> Mailer:
     """The mailer for the configured route, logging to `store`'s send log when there is one."""
     route = choose(config)
@@ -115,6 +119,7 @@ def build_mailer(
         source_app=config.source_app,
         dry_run=config.dry_run,
         log_format=log_format,
+        redact=redact or Redactor(config.secrets()),
     )
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import resource
 import signal
 import socket
-import sys
 from types import FrameType
 
 import uvicorn
 
-from mailyard.sandbox import Store, listen
+from mailyard.sandbox import Redactor, Store, listen
+from mailyard.web import logs
 from mailyard.web.app import create_app
+from mailyard.web.http_guard import ConnectionGuard, guarded_protocol
 from mailyard.web.services import Services
 from mailyard.web.settings import Settings
 
@@ -64,15 +66,18 @@ class _Server(uvicorn.Server):
 
 def run(settings: Settings) -> None:
     """Serve until Ctrl-C or SIGTERM; both listeners are bound first so errors come early."""
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+    logs.configure(
+        settings.log_level,
+        quiet_smtp_library=settings.log_level != "debug",
+        redact=Redactor(settings.secrets()),
     )
-    # aiosmtpd logs every command at INFO (and a deprecation warning of its own on each AUTH):
-    # noise for a person and measurable CPU under load. Our handler logs what matters.
-    if settings.log_level != "debug":
-        logging.getLogger("mail.log").setLevel(logging.ERROR)
+    if settings.host in ("0.0.0.0", "::", "") and not settings.ui_auth_file:  # noqa: S104
+        logging.getLogger("mailyard").warning(
+            "listening on every address (--host %s) without --ui-auth-file: anyone who can "
+            "reach this machine can read and delete the captured mail",
+            settings.host or "''",
+        )
+    settings = fit_descriptor_limit(settings)
     _check_store(settings)  # a bad database is one clear line now, not a traceback at start-up
     with contextlib.ExitStack() as stack:
         smtp_sock = stack.enter_context(
@@ -98,8 +103,15 @@ def _serve(settings: Settings, smtp_sock: socket.socket, http_sock: socket.socke
         http_port=int(http_sock.getsockname()[1]),
         on_ready=ready,
     )
+    guard = ConnectionGuard(settings.http_max_connections, settings.http_header_timeout)
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=5
+        app,
+        http=guarded_protocol(guard),
+        log_level="warning",
+        log_config=None,  # keep our handler (and its repeat filter)
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
     )
     server = _Server(config)
     holder.append(server)
@@ -114,6 +126,33 @@ def _serve(settings: Settings, smtp_sock: socket.socket, http_sock: socket.socke
         signal.signal(signal.SIGTERM, previous)
     if not server.started:
         raise SystemExit(1)
+
+
+RESERVED_DESCRIPTORS = 64  # the database, its WAL, logs, outbound connections
+
+
+def fit_descriptor_limit(settings: Settings) -> Settings:
+    """Raise the open-file limit as far as allowed, and keep both connection caps under it: a
+    service that runs out of descriptors stops accepting anything and can only log about it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+    room = max(2, soft - RESERVED_DESCRIPTORS)
+    wanted = settings.smtp_max_connections + settings.http_max_connections
+    if wanted <= room:
+        return settings
+    smtp = max(1, room * settings.smtp_max_connections // wanted)
+    http = max(1, room - smtp)
+    logging.getLogger("mailyard").warning(
+        "the open-file limit is %d: capping connections at %d SMTP and %d HTTP "
+        "(raise it with ulimit -n to allow more)",
+        soft,
+        smtp,
+        http,
+    )
+    return settings.replace(smtp_max_connections=smtp, http_max_connections=http)
 
 
 def _check_store(settings: Settings) -> None:

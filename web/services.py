@@ -14,6 +14,7 @@ import contextlib
 import logging
 import secrets
 import socket
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import cast
@@ -94,6 +95,10 @@ async def open_services(
 ) -> AsyncIterator[Services]:
     """Open every part of the service; close them in reverse order on the way out."""
     async with contextlib.AsyncExitStack() as stack:
+        loop = asyncio.get_running_loop()
+        previous_handler = loop.get_exception_handler()
+        loop.set_exception_handler(_one_line_for_tls_failures)
+        stack.callback(loop.set_exception_handler, previous_handler)
         clock = clock or Clock()
         stack.callback(clock.close)
         bus = Bus()
@@ -150,6 +155,21 @@ async def open_services(
             started=clock.now(),
             secret=secret or secrets.token_bytes(32),
         )
+
+
+def _one_line_for_tls_failures(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+    """A client that fails its TLS handshake is worth one line, not a traceback per attempt."""
+    exc = context.get("exception")
+    if (
+        isinstance(exc, ssl.SSLError | ConnectionResetError)
+        and "handshake" in str(context.get("message", "")).lower() + str(exc).lower()
+    ):
+        transport = context.get("transport")
+        get_extra = getattr(transport, "get_extra_info", None)
+        peer = get_extra("peername") if callable(get_extra) else None
+        log.info("TLS handshake with %s failed: %s", peer or "a client", exc)
+        return
+    loop.default_exception_handler(context)
 
 
 async def _prune_forever(store: Store, clock: Clock) -> None:

@@ -179,6 +179,18 @@ class Settings:
         parse=csv,
         kind="list",
     )
+    http_max_connections: int = setting(
+        1000,
+        "Open HTTP connections at once; past it a client gets 503 and a close.",
+        parse=whole(1),
+        kind="number",
+    )
+    http_header_timeout: float = setting(
+        10.0,
+        "Seconds a client has to send a request's headers before it gets 408 and a close.",
+        parse=parse_duration,
+        kind="duration",
+    )
     ui_auth_file: str | None = setting(
         None,
         "Require these user:password pairs (Basic auth) for the web inbox and the API.",
@@ -327,6 +339,23 @@ class Settings:
     )
     aws_profile: str | None = setting(
         None, "AWS profile for SES sends.", env=("AWS_PROFILE",), flag=False, commands=BOTH
+    )
+    # boto3 reads AWS's credentials itself; they are here only so no output ever shows them.
+    aws_secret_access_key: str | None = setting(
+        None,
+        "AWS secret key (read by boto3; mailyard only keeps it out of every output).",
+        env=("AWS_SECRET_ACCESS_KEY",),
+        flag=False,
+        commands=BOTH,
+        secret=True,
+    )
+    aws_session_token: str | None = setting(
+        None,
+        "AWS session token (as above).",
+        env=("AWS_SESSION_TOKEN",),
+        flag=False,
+        commands=BOTH,
+        secret=True,
     )
 
     def replace(self, **changes: Any) -> Settings:

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, Session
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, Session, TLSSetupException
 from aiosmtpd.smtp import Envelope as SMTPEnvelope
 
 from mailyard.sandbox.capture.data import DataTooLarge, read_data
@@ -74,6 +74,17 @@ class SinkHandler:
             if task is not None:
                 task.cancel()
         self.sessions.clear()
+
+    async def handle_exception(self, error: Exception) -> str:
+        """aiosmtpd's hook for an exception inside a session: one line for a client that
+        botched its TLS handshake, a traceback only for our own faults, never their text in
+        the reply."""
+        if isinstance(error, TLSSetupException):
+            cause = error.__cause__ or error
+            log.info("STARTTLS handshake failed: %s", cause)
+            return "421 4.7.0 TLS handshake failed"
+        log.exception("SMTP session error")
+        return "451 4.3.0 Internal error, try again"
 
     async def handle_RCPT(
         self,

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 
 from mailyard.renderer import Concept, Theme, build_message, render
 from mailyard.sandbox.outbound.allowlist import Allowlist
+from mailyard.sandbox.outbound.redact import Redactor
 from mailyard.sandbox.outbound.routing import NOT_CONFIGURED, Route
 from mailyard.sandbox.store.records import SendRecord
 from mailyard.sandbox.store.send_log import SendLog
@@ -97,6 +98,7 @@ class Mailer:
         source_app: str = "bluauth",
         dry_run: bool = False,
         log_format: str = "kv",
+        redact: Redactor = Redactor(),  # noqa: B008 - stateless after construction
     ) -> None:
         self.route = route
         self._sender = sender if route.configured else None
@@ -106,6 +108,7 @@ class Mailer:
         self._source_app = source_app
         self._dry_run = dry_run
         self._log_format = log_format
+        self._redact = redact
 
     async def send(
         self,
@@ -176,8 +179,8 @@ class Mailer:
             except SendError as error:
                 result = done(
                     "failed",
-                    reason=error.message,
-                    error_code=error.code,
+                    reason=self._redact(error.message),
+                    error_code=self._redact(error.code),
                     attempts=getattr(error, "attempts", 1),
                 )
             else:

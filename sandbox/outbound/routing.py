@@ -32,6 +32,7 @@ class DeliveryConfig:
     aws_credentials: bool = False  # whether boto3 found any
     aws_region: str = "us-east-1"
     aws_profile: str | None = None
+    other_secrets: tuple[str, ...] = field(default=(), repr=False)  # e.g. AWS's, for redaction
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_username: str | None = None
@@ -43,6 +44,11 @@ class DeliveryConfig:
     source_app: str = "bluauth"
     allow_recipients: str = ""
     dry_run: bool = False
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret this configuration holds, to keep out of logs, the store and the API."""
+        found = (self.resend_api_key, self.smtp_password, *self.other_secrets)
+        return tuple(s for s in found if s)
 
 
 @dataclass(frozen=True)

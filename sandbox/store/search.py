@@ -186,7 +186,10 @@ def parse_when(value: str, zone: ZoneInfo, now: float) -> float:
     """A date, date-time, or relative age (`30m`, `2h`, `7d`) before `now`, as a Unix timestamp."""
     relative = _RELATIVE_RE.match(value.strip().lower())
     if relative:
-        age = timedelta(**{_UNITS[relative.group(2)]: int(relative.group(1))})
+        try:
+            age = timedelta(**{_UNITS[relative.group(2)]: int(relative.group(1)[:12])})
+        except OverflowError:
+            raise QueryError(f"'{value[:40]}' is further back than dates go") from None
         return now - age.total_seconds()
     text = value.strip().replace("Z", "+00:00")
     try:
@@ -194,9 +197,9 @@ def parse_when(value: str, zone: ZoneInfo, now: float) -> float:
             parsed = datetime.combine(date.fromisoformat(text), datetime.min.time())
         else:
             parsed = datetime.fromisoformat(text)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise QueryError(
-            f"cannot read the date '{value}'; use YYYY-MM-DD, an ISO date-time, or 30m/2h/7d"
+            f"cannot read the date '{value[:40]}'; use YYYY-MM-DD, an ISO date-time, or 30m/2h/7d"
         ) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
@@ -207,11 +210,11 @@ _SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmg]?)b?$")
 
 
 def parse_size(value: str, field: str) -> int:
-    match = _SIZE_RE.match(value.strip().lower())
+    match = _SIZE_RE.match(value.strip().lower()) if len(value) <= 24 else None
     if not match:
         raise QueryError(f"cannot read the size '{value}' in '{field}:'; use e.g. 500, 10k or 2M")
     factor = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[match.group(2)]
-    return int(float(match.group(1)) * factor)
+    return min(int(float(match.group(1)) * factor), 1 << 62)
 
 
 def required_text(query: str) -> list[tuple[tuple[str, ...], str]]:

@@ -96,7 +96,10 @@ def test_html_view_is_sandboxed_and_blocks_remote_content(
         and "allow-scripts" not in strict
         and "default-src 'none'" in strict
     )
-    assert "img-src 'self' data:" in strict
+    assert (
+        "img-src data: http://127.0.0.1/view/" in strict
+        and "'self'" not in strict.split("img-src")[1].split(";")[0]
+    )
     remote = api.get(f"/view/{found['ID']}.html", params={"remote": "1"}).headers[
         "content-security-policy"
     ]
@@ -207,3 +210,28 @@ def test_status_page_shows_the_not_configured_path(tmp_path: Path) -> None:
         }
     finally:
         srv.stop()
+
+
+def test_a_captured_email_cannot_point_images_at_the_api(
+    server: Server, api: httpx.Client, mailbox: str
+) -> None:
+    """One email once held eight long polls open from the reader's browser (issue 9, break 10)."""
+    send(server, make_message(subject="pixel", html='<img src="/api/v1/messages/wait">'), mailbox)
+    (found,) = messages(api, mailbox)
+    policy = api.get(f"/view/{found['ID']}.html").headers["content-security-policy"]
+    image_sources = next(d for d in policy.split(";") if d.strip().startswith("img-src")).split()
+    assert "'self'" not in image_sources and "*" not in image_sources
+    assert image_sources[-1] == f"http://127.0.0.1/view/{found['ID']}/part/"
+    as_image = api.get("/api/v1/messages/wait", headers={"Sec-Fetch-Dest": "image"})
+    assert as_image.status_code == 403 and as_image.json()["error"]["code"] == "not_a_subresource"
+
+
+def test_another_site_opening_a_message_does_not_mark_it_read(
+    server: Server, api: httpx.Client, mailbox: str
+) -> None:
+    send(server, make_message(subject="still unread"), mailbox)
+    (found,) = messages(api, mailbox)
+    api.get(f"/api/v1/message/{found['ID']}", headers={"Sec-Fetch-Site": "cross-site"})
+    assert messages(api, mailbox)[0]["Read"] is False
+    api.get(f"/api/v1/message/{found['ID']}")  # a CI client: no Fetch Metadata, Mailpit's rule
+    assert messages(api, mailbox)[0]["Read"] is True

@@ -30,6 +30,7 @@ from mailyard.web.api.describe import (
 )
 from mailyard.web.api.params import str_param
 from mailyard.web.api.schemas import ref
+from mailyard.web.middleware.guard import same_site_or_direct
 from mailyard.web.services import services
 
 _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -72,7 +73,8 @@ def _view(request: Request) -> tuple[MessageRecord, MessageView]:
 )
 async def get_message(request: Request) -> Response:
     record, view = _view(request)
-    if not record.summary.read:  # Mailpit marks a message read when it is opened
+    # Mailpit marks a message read when it is opened; a page of another site may not.
+    if not record.summary.read and same_site_or_direct(request.headers):
         await services(request).store.messages.set_read(True, [record.summary.id])
     return JSONResponse(shapes.message(record, view))
 

@@ -22,9 +22,10 @@ from mailyard.web.services import services
 
 HTML_VIEW_CSP = (
     "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
-    "style-src 'unsafe-inline'; img-src 'self' data:; font-src data:; form-action 'none'; "
+    "style-src 'unsafe-inline'; img-src data:; font-src data:; form-action 'none'; "
     "base-uri 'none'; frame-ancestors 'self'"
 )
+_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 # The reader asked to load remote content for this view: images, CSS and fonts from anywhere,
 # still no scripts, forms or plugins.
 HTML_VIEW_REMOTE_CSP = (
@@ -92,14 +93,22 @@ def _view(request: Request) -> tuple[str, MessageView]:
 async def view_html(request: Request) -> Response:
     message_id, view = _view(request)
     remote = request.query_params.get("remote") == "1"
+    policy = HTML_VIEW_REMOTE_CSP if remote else own_images_only(request, message_id)
     return Response(
         html_for_view(view, message_id, request.query_params.get("scheme")),
         media_type="text/html; charset=utf-8",
-        headers={
-            "Content-Security-Policy": HTML_VIEW_REMOTE_CSP if remote else HTML_VIEW_CSP,
-            **HTML_VIEW_HEADERS,
-        },
+        headers={"Content-Security-Policy": policy, **HTML_VIEW_HEADERS},
     )
+
+
+def own_images_only(request: Request, message_id: str) -> str:
+    """The view's policy, letting images load from this message's own inline parts and from
+    nowhere else of ours: `img-src 'self'` would let an email point <img> at the API."""
+    host = request.headers.get("host", "")
+    if not _HOST.match(host) or not message_id.isalnum():
+        return HTML_VIEW_CSP
+    parts = f"{request.url.scheme}://{host}/view/{message_id}/part/"
+    return HTML_VIEW_CSP.replace("img-src data:", f"img-src data: {parts}")
 
 
 @operation(

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -190,10 +188,11 @@ def _send_here(
     test: bool,
 ) -> dict[str, Any]:
     from mailyard.renderer import RenderError, sample
-    from mailyard.sandbox import SandboxError
+    from mailyard.sandbox import Redactor, SandboxError
+    from mailyard.web import logs
     from mailyard.web.cli.render_cmd import load_theme
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logs.configure("info", redact=Redactor(settings.secrets()), fmt="%(message)s")
     try:
         parsed_theme = load_theme(theme)
         email_concept = sample(concept, variables)

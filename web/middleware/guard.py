@@ -22,6 +22,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 STREAM_PATHS = ("/ui/events",)
 OPEN_PATHS = ("/livez", "/readyz")
+# Fetch Metadata destinations of loads an HTML page makes by itself (not fetch() or navigation).
+SUBRESOURCES = frozenset(
+    {"image", "style", "font", "script", "audio", "video", "track", "object", "embed", "manifest"}
+)
+
+
+def same_site_or_direct(headers: dict[str, str] | object) -> bool:
+    """True unless the browser says the request came from another site (Sec-Fetch-Site); CI
+    clients send no such header."""
+    site = headers.get("sec-fetch-site", "") if hasattr(headers, "get") else ""
+    return site in ("", "same-origin", "none")
 
 
 def csrf_token(secret: bytes) -> str:
@@ -75,6 +86,12 @@ class CrossSiteGuard:
                 "this mailyard asks for a user name and password",
                 ((b"www-authenticate", b'Basic realm="mailyard", charset="UTF-8"'),),
             )
+            return
+        destination = headers.get("sec-fetch-dest", "")
+        if path.startswith("/api/") and destination in SUBRESOURCES:
+            # The API is never an image, a stylesheet or a script: refusing those keeps a
+            # captured email's <img src=/api/...> from driving it (long polls, reads).
+            await _refuse(send, 403, "not_a_subresource", f"the API does not serve {destination}s")
             return
         checks_origin = method not in SAFE_METHODS or path in STREAM_PATHS
         origin = headers.get("origin")

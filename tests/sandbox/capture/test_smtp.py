@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import smtplib
 import socket
 import ssl
@@ -361,6 +362,38 @@ def test_implicit_tls(tmp_path: Path, tls_files: tuple[Path, Path, trustme.CA]) 
             assert api.get(f"/api/v1/message/{found['ID']}").json()["Envelope"]["TLS"] is True
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("implicit", [True, False], ids=["implicit", "starttls"])
+def test_a_failed_tls_handshake_is_one_line_not_a_traceback(
+    tmp_path: Path,
+    tls_files: tuple[Path, Path, trustme.CA],
+    caplog: pytest.LogCaptureFixture,
+    implicit: bool,
+) -> None:
+    cert, key, _ = tls_files
+    flags = ["--smtp-tls-implicit"] if implicit else []
+    srv = start_server(tmp_path, "--smtp-tls-cert", str(cert), "--smtp-tls-key", str(key), *flags)
+    try:
+        with (
+            caplog.at_level(logging.INFO),
+            socket.create_connection(("127.0.0.1", srv.smtp_port), timeout=10) as plain,
+        ):
+            if not implicit:
+                reader = plain.makefile("rb")
+                reader.readline()
+                plain.sendall(b"EHLO x\r\n")
+                while not reader.readline().startswith(b"250 "):
+                    pass
+                plain.sendall(b"STARTTLS\r\n")
+                assert reader.readline().startswith(b"220")
+            plain.sendall(b"EHLO not-tls\r\n" * 20)  # not a ClientHello
+            while plain.recv(100):  # the server hangs up (after a 421 for STARTTLS)
+                pass
+    finally:
+        srv.stop()
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.exc_info]
 
 
 def test_starttls_injection_is_not_executed(

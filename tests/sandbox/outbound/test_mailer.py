@@ -190,3 +190,25 @@ async def test_json_log_format(store: Store, caplog: pytest.LogCaptureFixture) -
         and record["outcome"] == "skipped"
         and record["recipient"].startswith("hmac:")
     )
+
+
+async def test_a_provider_error_that_echoes_the_key_is_redacted(
+    store: Store, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 9, break 8: the key came back in the send log, the API and the CLI."""
+    key = "re_CANARY_echoed_key_4711"
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            403, json={"statusCode": 403, "name": "invalid_api_key", "message": f"bad key {key}"}
+        )
+
+    config = DeliveryConfig(mode="resend", resend_api_key=key, allow_recipients="jane@example.com")
+    async with httpx.AsyncClient(transport=httpx.MockTransport(echo)) as provider:
+        with caplog.at_level(logging.INFO, logger="mailyard.email"):
+            result = await build_mailer(config, store, provider).send(
+                sample("welcome"), "jane@example.com"
+            )
+    assert result.outcome == "failed" and result.reason == "bad key [redacted]"
+    assert key not in caplog.text
+    assert key not in json.dumps(store.send_log.entries()[0].as_json())

@@ -92,7 +92,9 @@ def test_put_with_lowercase_ids_marks_only_those(
 
 
 @pytest.mark.parametrize(
-    "body", [{"Ids2": ["x"]}, {"IDs": ["x"], "Everything": True}, {}], ids=["typo", "extra", "empty"]
+    "body",
+    [{"Ids2": ["x"]}, {"IDs": ["x"], "Everything": True}, {}],
+    ids=["typo", "extra", "empty"],
 )
 def test_an_object_without_ids_never_means_all(
     server: Server, api: httpx.Client, mailbox: str, body: dict[str, object]
