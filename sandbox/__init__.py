@@ -45,6 +45,8 @@ if TYPE_CHECKING:
         Route,
         choose,
     )
+    from mailyard.sandbox.simulate.rules import RuleSet
+    from mailyard.sandbox.simulate.simulator import Rules, Simulator
     from mailyard.sandbox.store import Retention, Store
     from mailyard.sandbox.store.records import (
         Envelope,
@@ -104,6 +106,9 @@ _WHERE = {
     "DeliveryConfig": "outbound.routing",
     "Route": "outbound.routing",
     "choose": "outbound.routing",
+    "RuleSet": "simulate.rules",
+    "Rules": "simulate.simulator",
+    "Simulator": "simulate.simulator",
     "Retention": "store",
     "Store": "store",
     "Envelope": "store.records",
@@ -146,6 +151,9 @@ __all__ = [
     "QueryError",
     "Redactor",
     "Retention",
+    "RuleSet",
+    "Rules",
+    "Simulator",
     "Route",
     "SMTPConfig",
     "SandboxError",

@@ -48,6 +48,8 @@ class MessageStored(Event):
     created: float
     # The derived fields a waiter matches against (a `sandbox.mail.summary.Summary`).
     summary: Any = field(default=None, compare=False, repr=False)
+    provider_id: str = ""  # SES's or Resend's message id, for mail that came through their API
+    provider_json: str = "{}"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,9 @@ from mailyard.sandbox import (
     DeliveryConfig,
     Mailer,
     Retention,
+    Rules,
+    RuleSet,
+    Simulator,
     SinkHandler,
     SMTPConfig,
     Store,
@@ -52,6 +55,7 @@ class Services:
     bus: Bus
     store: Store
     waiters: Waiters
+    simulator: Simulator
     smtp: SinkHandler
     smtp_port: int
     http_port: int
@@ -70,6 +74,16 @@ class Services:
         """A stop was asked for: end long polls and live streams now, not at their timeouts."""
         self.waiters.close()
         self.bus.close()
+
+
+def load_rules(settings: Settings) -> Rules:
+    """The global simulator rules: the file's, then the one-line setting's (both, in order)."""
+    rule_sets = []
+    if settings.sim_rules_file:
+        rule_sets.append(RuleSet.load(settings.sim_rules_file, name="file"))
+    if settings.sim_rules:
+        rule_sets.append(RuleSet.parse(settings.sim_rules, name="settings"))
+    return Rules(tuple(rule_sets))
 
 
 def sink_host(host: str) -> str:
@@ -99,7 +113,7 @@ async def open_services(
         previous_handler = loop.get_exception_handler()
         loop.set_exception_handler(_one_line_for_tls_failures)
         stack.callback(loop.set_exception_handler, previous_handler)
-        clock = clock or Clock()
+        clock = clock or Clock(movable=settings.clock_control)
         stack.callback(clock.close)
         bus = Bus()
         stack.callback(bus.close)  # first to close: long polls and streams end at once
@@ -119,6 +133,12 @@ async def open_services(
             ),
         )
         stack.callback(waiters.close)
+        simulator = Simulator(
+            store, bus, clock, ingest=store.messages.ingest, rules=load_rules(settings)
+        )
+        if settings.simulator:
+            simulator.start()
+        stack.push_async_callback(simulator.close)
         http = await stack.enter_async_context(
             httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0), follow_redirects=False)
         )
@@ -145,6 +165,7 @@ async def open_services(
             bus=bus,
             store=store,
             waiters=waiters,
+            simulator=simulator,
             smtp=handler,
             smtp_port=smtp_port,
             http_port=http_port,

@@ -253,6 +253,27 @@ class Settings:
     smtp_auth_required: bool = setting(
         False, "Refuse mail from clients that did not AUTH.", parse=parse_bool
     )
+    # -- the delivery simulator -----------------------------------------------------------------
+    simulator: bool = setting(
+        True,
+        "Simulate what providers do after accepting mail (deliveries, bounces, complaints, "
+        "delays, suppression) and record their events; --no-simulator turns it off.",
+        parse=parse_bool,
+    )
+    sim_rules: str | None = setting(
+        None,
+        "Simulator rules, one line: '*@example.com: complaint 1%; x@y.test: bounce "
+        "permanent/noemail' (see the README's rules table).",
+    )
+    sim_rules_file: str | None = setting(
+        None, "Simulator rules from a TOML or JSON file.", kind="path"
+    )
+    clock_control: bool = setting(
+        False,
+        "Let tests move mailyard's clock forward (POST /api/v1/clock/advance): delays, "
+        "retries and expiry then happen at once instead of in real time.",
+        parse=parse_bool,
+    )
     # -- logging ----------------------------------------------------------------------------
     log_level: str = setting("info", "How much to log.", choices=LOG_LEVELS)
     log_format: str = setting(

@@ -24,6 +24,7 @@ from pathlib import Path
 from mailyard.sandbox.clock import Clock
 from mailyard.sandbox.errors import StoreError
 from mailyard.sandbox.store.checkpointer import Checkpointer
+from mailyard.sandbox.store.deliveries import Deliveries
 from mailyard.sandbox.store.messages import Messages, Retention
 from mailyard.sandbox.store.migrate import migrate
 from mailyard.sandbox.store.send_log import SendLog
@@ -66,6 +67,7 @@ class Store:
         self.messages = Messages(self.reader, self.writer, self.clock, retention)
         self.tags = Tags(self.reader, self.writer)
         self.send_log = SendLog(self.reader, self.writer, self.clock)
+        self.deliveries = Deliveries(self.reader, self.writer)
 
     # -- lifecycle --------------------------------------------------------------------------
 

@@ -259,7 +259,8 @@ class Messages:
             "INSERT INTO messages (id, mailbox, source, created, created_ts, mail_from, rcpt_to, "
             "client_addr, helo, auth_user, tls, from_json, to_json, cc_json, bcc_json, "
             "reply_to_json, subject, snippet, message_id, date, size, attachments, sha256, "
-            "parse_error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "parse_error, provider_id, provider_json) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 message_id,
                 envelope.mailbox,
@@ -285,6 +286,8 @@ class Messages:
                 summary.attachments,
                 hashlib.sha256(raw).hexdigest(),
                 summary.parse_error,
+                envelope.provider_id,
+                envelope.provider_json,
             ),
         )
         seq = int(cursor.lastrowid or 0)
@@ -317,6 +320,8 @@ class Messages:
                 size=len(raw),
                 created=created_ts,
                 summary=summary,
+                provider_id=envelope.provider_id,
+                provider_json=envelope.provider_json,
             )
         )
         if self.retention.max_messages:

@@ -35,6 +35,10 @@ class Envelope:
     helo: str = ""
     auth_user: str = ""
     tls: bool = False
+    # Set when the message came through an emulated provider API: the provider's message id
+    # (SES's or Resend's) and what it knew of the send (tags, configuration set, caller...).
+    provider_id: str = ""
+    provider_json: str = "{}"
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ SUMMARY_COLUMNS = (
 )
 RECORD_COLUMNS = (
     SUMMARY_COLUMNS + ", m.mail_from, m.rcpt_to, m.source, m.client_addr, m.helo, m.tls, "
-    "m.date, m.sha256, m.parse_error"
+    "m.date, m.sha256, m.parse_error, m.provider_id, m.provider_json"
 )
 
 
@@ -135,6 +139,8 @@ def record_from_row(row: sqlite3.Row) -> MessageRecord:
             helo=row["helo"],
             auth_user=row["auth_user"],
             tls=bool(row["tls"]),
+            provider_id=row["provider_id"],
+            provider_json=row["provider_json"],
         ),
         date=row["date"],
         sha256=row["sha256"],

@@ -57,15 +57,18 @@ def settings_options(command: str, *, skip: tuple[str, ...] = ()) -> Callable[[F
             env = " / ".join(option.env)
             help_text = f"{option.help}  [env {env}; default {_shown(default_values[name])}]"
             kwargs: dict[str, Any] = {"help": help_text, "default": None}
-            if option.is_flag:
+            declaration = option.flag
+            assert declaration is not None
+            if option.is_flag and default_values[name] is True:
+                declaration = f"{declaration}/--no-{declaration[2:]}"  # on unless turned off
+            elif option.is_flag:
                 kwargs["is_flag"] = True
             elif option.choices:
                 kwargs["type"] = click.Choice(option.choices, case_sensitive=False)
             else:
                 kwargs["type"] = _Reader(option.kind.upper(), option.parse)
                 kwargs["metavar"] = option.kind.upper()
-            assert option.flag is not None
-            function = click.option(option.flag, name, **kwargs)(function)
+            function = click.option(declaration, name, **kwargs)(function)
         return function
 
     return decorate

@@ -1,0 +1,416 @@
+"""The simulator's repository: per-recipient plans (deliveries), the provider events that tell
+them (scheduled, then occurred), and the account-level suppression list.
+
+Events are provider-neutral rows (a `Kind`, its detail as JSON, the recipients it covers, when
+it happens); each provider's JSON is rendered from them when read (`simulate.payloads`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
+
+from mailyard.sandbox.events import Event
+from mailyard.sandbox.simulate.outcomes import (
+    Bounce,
+    Complaint,
+    Delay,
+    Delivery,
+    Detail,
+    Engagement,
+    Kind,
+    Outcome,
+    Reject,
+    Step,
+)
+from mailyard.sandbox.store.writer import Tx, Writer
+
+_DETAILS: dict[str, type] = {
+    cls.__name__: cls for cls in (Bounce, Complaint, Delay, Delivery, Engagement, Reject)
+}
+MAX_EVENTS = 1000
+
+
+def detail_json(detail: Detail | None) -> str:
+    if detail is None:
+        return "{}"
+    return json.dumps({"type": type(detail).__name__, **asdict(detail)})
+
+
+def detail_from_json(text: str) -> Detail | None:
+    data = json.loads(text or "{}")
+    cls = _DETAILS.get(str(data.pop("type", "")))
+    return cls(**data) if cls is not None else None
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """One provider event of one message, as stored."""
+
+    id: int
+    seq: int
+    message_id: str
+    mailbox: str
+    kind: Kind
+    detail: Detail | None
+    recipients: tuple[str, ...]
+    due: float
+    occurred: bool
+
+    @property
+    def step(self) -> Step:
+        return Step(0.0, self.kind, self.detail)
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """The plan chosen for one recipient of one message, and how far it has got."""
+
+    seq: int
+    message_id: str
+    mailbox: str
+    recipient: str
+    outcome: str
+    decided_by: str
+    last_event: Kind
+    suppress: str | None
+
+
+@dataclass(frozen=True)
+class Suppression:
+    mailbox: str
+    address: str
+    reason: str  # BOUNCE | COMPLAINT
+    created: float
+    message_id: str = ""
+    origin: str = "simulator"  # simulator | api | manual
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What the simulator asks the store to record for one message."""
+
+    seq: int
+    message_id: str
+    mailbox: str
+    accepted: float
+    plans: tuple[tuple[str, Outcome], ...]  # (recipient, outcome)
+
+
+@dataclass(frozen=True)
+class EventsOccurred(Event):
+    """Provider events happened (committed): the live inbox, waiters and webhooks listen."""
+
+    events: tuple[StoredEvent, ...]
+
+
+@dataclass(frozen=True)
+class SuppressionsChanged(Event):
+    mailbox: str
+    address: str | None  # None: the whole list of the mailbox
+    added: bool
+
+
+def _event(row: sqlite3.Row) -> StoredEvent:
+    return StoredEvent(
+        id=int(row["id"]),
+        seq=int(row["seq"]),
+        message_id=row["message_id"],
+        mailbox=row["mailbox"],
+        kind=Kind(row["kind"]),
+        detail=detail_from_json(row["detail"]),
+        recipients=tuple(json.loads(row["recipients"])),
+        due=float(row["due"]),
+        occurred=bool(row["occurred"]),
+    )
+
+
+_EVENT_COLUMNS = (
+    "e.id, e.seq, e.message_id, e.mailbox, e.kind, e.detail, e.recipients, e.due, e.occurred"
+)
+
+
+class Deliveries:
+    """Plans, events and the suppression list."""
+
+    def __init__(self, reader: Callable[[], sqlite3.Connection], writer: Writer) -> None:
+        self._reader = reader
+        self._writer = writer
+
+    # -- writes -----------------------------------------------------------------------------
+
+    async def record(self, planned: Iterable[Planned], now: float) -> list[StoredEvent]:
+        """Store the plans and their events; events due by `now` are stored as occurred and
+        published; the rest are returned scheduled, for the caller's timers."""
+        batch = list(planned)
+        return await self._writer.run(lambda tx: self._record(tx, batch, now))
+
+    def _record(self, tx: Tx, batch: list[Planned], now: float) -> list[StoredEvent]:
+        occurred: list[StoredEvent] = []
+        scheduled: list[StoredEvent] = []
+        for plan in batch:
+            grouped: dict[Step, list[str]] = {}
+            for recipient, outcome in plan.plans:
+                due_now = [s for s in outcome.steps if plan.accepted + s.after <= now]
+                last = due_now[-1].kind if due_now else Kind.SEND
+                tx.execute(
+                    "INSERT INTO deliveries (seq, message_id, mailbox, recipient, outcome, "
+                    "decided_by, last_event, suppress, created) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (
+                        plan.seq,
+                        plan.message_id,
+                        plan.mailbox,
+                        recipient,
+                        outcome.name,
+                        outcome.decided_by,
+                        last.value,
+                        outcome.suppress,
+                        plan.accepted,
+                    ),
+                )
+                for step in outcome.steps:
+                    grouped.setdefault(step, []).append(recipient)
+            for step, recipients in grouped.items():
+                due = plan.accepted + step.after
+                event = self._insert_event(tx, plan, step, tuple(recipients), due, due <= now)
+                (occurred if event.occurred else scheduled).append(event)
+        if occurred:
+            tx.emit(EventsOccurred(tuple(occurred)))
+        return scheduled
+
+    def _insert_event(
+        self,
+        tx: Tx,
+        plan: Planned,
+        step: Step,
+        recipients: tuple[str, ...],
+        due: float,
+        occurred: bool,
+    ) -> StoredEvent:
+        cursor = tx.execute(
+            "INSERT INTO events (seq, message_id, mailbox, kind, detail, recipients, due, "
+            "occurred) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                plan.seq,
+                plan.message_id,
+                plan.mailbox,
+                step.kind.value,
+                detail_json(step.detail),
+                json.dumps(list(recipients)),
+                due,
+                int(occurred),
+            ),
+        )
+        event_id = int(cursor.lastrowid or 0)
+        tx.conn.executemany(
+            "INSERT OR IGNORE INTO event_recipients (event, recipient) VALUES (?, ?)",
+            [(event_id, r.lower()) for r in recipients],
+        )
+        return StoredEvent(
+            event_id,
+            plan.seq,
+            plan.message_id,
+            plan.mailbox,
+            step.kind,
+            step.detail,
+            recipients,
+            due,
+            occurred,
+        )
+
+    async def add_event(
+        self,
+        seq: int,
+        message_id: str,
+        mailbox: str,
+        step: Step,
+        recipients: tuple[str, ...],
+        at: float,
+    ) -> StoredEvent:
+        """An event that was not planned (an open or a click), occurring now."""
+        planned = Planned(seq, message_id, mailbox, at, ())
+
+        def job(tx: Tx) -> StoredEvent:
+            event = self._insert_event(tx, planned, step, recipients, at, True)
+            self._advance(tx, [event])
+            tx.emit(EventsOccurred((event,)))
+            return event
+
+        return await self._writer.run(job)
+
+    async def occur(self, ids: list[int]) -> list[StoredEvent]:
+        """Mark scheduled events as having happened (their time came); returns those that were
+        still scheduled (a message deleted meanwhile takes its events with it)."""
+
+        def job(tx: Tx) -> list[StoredEvent]:
+            marks = ",".join("?" * len(ids))
+            rows = tx.execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events e WHERE e.id IN ({marks}) AND occurred = 0 "
+                "ORDER BY e.id",
+                ids,
+            ).fetchall()
+            if not rows:
+                return []
+            tx.execute(f"UPDATE events SET occurred = 1 WHERE id IN ({marks})", ids)
+            events = [replace(_event(r), occurred=True) for r in rows]
+            self._advance(tx, events)
+            tx.emit(EventsOccurred(tuple(events)))
+            return events
+
+        return await self._writer.run(job) if ids else []
+
+    def _advance(self, tx: Tx, events: list[StoredEvent]) -> None:
+        for event in events:
+            marks = ",".join("?" * len(event.recipients))
+            tx.execute(
+                f"UPDATE deliveries SET last_event = ? WHERE seq = ? AND recipient IN ({marks})",
+                (event.kind.value, event.seq, *event.recipients),
+            )
+
+    async def suppress(self, entries: Iterable[Suppression]) -> int:
+        """Add addresses to their mailbox's suppression list (an entry already there stays)."""
+        rows = list(entries)
+
+        def job(tx: Tx) -> int:
+            added = 0
+            for s in rows:
+                added += tx.execute(
+                    "INSERT OR IGNORE INTO suppressions (mailbox, address, reason, created, "
+                    "message_id, origin) VALUES (?,?,?,?,?,?)",
+                    (s.mailbox, s.address.lower(), s.reason, s.created, s.message_id, s.origin),
+                ).rowcount
+                tx.emit(SuppressionsChanged(s.mailbox, s.address.lower(), True))
+            return added
+
+        return await self._writer.run(job) if rows else 0
+
+    async def unsuppress(self, mailbox: str, address: str | None) -> int:
+        """Remove one address from the list, or clear the mailbox's list (`address` None)."""
+
+        def job(tx: Tx) -> int:
+            if address is None:
+                removed = tx.execute("DELETE FROM suppressions WHERE mailbox = ?", (mailbox,))
+            else:
+                removed = tx.execute(
+                    "DELETE FROM suppressions WHERE mailbox = ? AND address = ?",
+                    (mailbox, address.lower()),
+                )
+            tx.emit(SuppressionsChanged(mailbox, address.lower() if address else None, False))
+            return int(removed.rowcount)
+
+        return await self._writer.run(job)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def pending(self) -> list[StoredEvent]:
+        """Every scheduled event, soonest first (to re-arm timers after a restart)."""
+        rows = self._reader().execute(
+            f"SELECT {_EVENT_COLUMNS} FROM events e WHERE occurred = 0 ORDER BY due, id"
+        )
+        return [_event(r) for r in rows]
+
+    def events(
+        self,
+        *,
+        after: int = 0,
+        mailbox: str | None = None,
+        message_id: str | None = None,
+        recipient: str | None = None,
+        kinds: tuple[Kind, ...] = (),
+        limit: int = 100,
+        include_scheduled: bool = False,
+    ) -> list[StoredEvent]:
+        """Events after the cursor `after`, oldest first, filtered."""
+        clauses, params = ["e.id > ?"], [str(after)]
+        if not include_scheduled:
+            clauses.append("e.occurred = 1")
+        if mailbox is not None:
+            clauses.append("e.mailbox = ?")
+            params.append(mailbox)
+        if message_id is not None:
+            clauses.append("e.message_id = ?")
+            params.append(message_id)
+        if recipient is not None:
+            clauses.append("e.id IN (SELECT event FROM event_recipients WHERE recipient = ?)")
+            params.append(recipient.lower())
+        if kinds:
+            clauses.append(f"e.kind IN ({','.join('?' * len(kinds))})")
+            params.extend(k.value for k in kinds)
+        rows = self._reader().execute(
+            f"SELECT {_EVENT_COLUMNS} FROM events e WHERE {' AND '.join(clauses)} "
+            "ORDER BY e.id LIMIT ?",
+            (*params, min(limit, MAX_EVENTS)),
+        )
+        return [_event(r) for r in rows]
+
+    def cursor(self) -> int:
+        row = (
+            self._reader()
+            .execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
+            .fetchone()
+        )
+        return int(row[0]) if row else 0
+
+    def for_message(self, seq: int) -> list[DeliveryRecord]:
+        rows = self._reader().execute(
+            "SELECT seq, message_id, mailbox, recipient, outcome, decided_by, last_event, "
+            "suppress FROM deliveries WHERE seq = ? ORDER BY id",
+            (seq,),
+        )
+        return [
+            DeliveryRecord(
+                r["seq"],
+                r["message_id"],
+                r["mailbox"],
+                r["recipient"],
+                r["outcome"],
+                r["decided_by"],
+                Kind(r["last_event"]),
+                r["suppress"],
+            )
+            for r in rows
+        ]
+
+    def last_events(self, seqs: list[int]) -> dict[int, list[tuple[str, Kind]]]:
+        """seq -> (recipient, last event) for a page of messages (the inbox's at-a-glance)."""
+        if not seqs:
+            return {}
+        marks = ",".join("?" * len(seqs))
+        found: dict[int, list[tuple[str, Kind]]] = {}
+        for r in self._reader().execute(
+            f"SELECT seq, recipient, last_event FROM deliveries WHERE seq IN ({marks}) ORDER BY id",
+            seqs,
+        ):
+            found.setdefault(int(r[0]), []).append((r[1], Kind(r[2])))
+        return found
+
+    def suppression(self, mailbox: str, address: str) -> Suppression | None:
+        row = (
+            self._reader()
+            .execute(
+                "SELECT mailbox, address, reason, created, message_id, origin FROM suppressions "
+                "WHERE mailbox = ? AND address = ?",
+                (mailbox, address.lower()),
+            )
+            .fetchone()
+        )
+        return Suppression(*row) if row else None
+
+    def suppressions(
+        self, mailbox: str | None = None, *, reason: str | None = None, limit: int = 1000
+    ) -> list[Suppression]:
+        clauses, params = ["1"], []
+        if mailbox is not None:
+            clauses.append("mailbox = ?")
+            params.append(mailbox)
+        if reason is not None:
+            clauses.append("reason = ?")
+            params.append(reason)
+        rows = self._reader().execute(
+            "SELECT mailbox, address, reason, created, message_id, origin FROM suppressions "
+            f"WHERE {' AND '.join(clauses)} ORDER BY created DESC, address LIMIT ?",
+            (*params, limit),
+        )
+        return [Suppression(*r) for r in rows]
