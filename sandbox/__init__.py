@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mailyard.sandbox.capture.compose import Attachment, Parts, compose, decode_base64
     from mailyard.sandbox.capture.credentials import load_credentials, server_tls_context
+    from mailyard.sandbox.capture.policy import Faults, SMTPPolicy
     from mailyard.sandbox.capture.smtp import SinkHandler, SMTPConfig, listen, start_smtp
     from mailyard.sandbox.clock import Clock, ClockError
     from mailyard.sandbox.errors import (
@@ -45,8 +46,12 @@ if TYPE_CHECKING:
         Route,
         choose,
     )
+    from mailyard.sandbox.simulate import chaos
+    from mailyard.sandbox.simulate.attempts import AttemptCounter
+    from mailyard.sandbox.simulate.faults import FaultPlan
     from mailyard.sandbox.simulate.rules import RuleSet
     from mailyard.sandbox.simulate.simulator import Rules, Simulator
+    from mailyard.sandbox.simulate.throttle import Allowed, Limits, Throttle, Throttled
     from mailyard.sandbox.store import Retention, Store
     from mailyard.sandbox.store.records import (
         Envelope,
@@ -67,6 +72,9 @@ _WHERE = {
     "compose": "capture.compose",
     "decode_base64": "capture.compose",
     "load_credentials": "capture.credentials",
+    "Faults": "capture.policy",
+    "SMTPPolicy": "capture.policy",
+    "FaultPlan": "simulate.faults",
     "server_tls_context": "capture.credentials",
     "SinkHandler": "capture.smtp",
     "SMTPConfig": "capture.smtp",
@@ -107,6 +115,11 @@ _WHERE = {
     "Route": "outbound.routing",
     "choose": "outbound.routing",
     "RuleSet": "simulate.rules",
+    "AttemptCounter": "simulate.attempts",
+    "Allowed": "simulate.throttle",
+    "Limits": "simulate.throttle",
+    "Throttle": "simulate.throttle",
+    "Throttled": "simulate.throttle",
     "Rules": "simulate.simulator",
     "Simulator": "simulate.simulator",
     "Retention": "store",
@@ -126,8 +139,10 @@ __all__ = [
     "MODES",
     "NOT_CONFIGURED",
     "Address",
+    "Allowed",
     "Allowlist",
     "Attachment",
+    "AttemptCounter",
     "Bus",
     "Clock",
     "ClockError",
@@ -135,7 +150,10 @@ __all__ = [
     "DeliveryConfig",
     "Envelope",
     "Event",
+    "FaultPlan",
+    "Faults",
     "InvalidInputError",
+    "Limits",
     "Link",
     "Mailer",
     "MessageRecord",
@@ -151,23 +169,27 @@ __all__ = [
     "QueryError",
     "Redactor",
     "Retention",
+    "Route",
     "RuleSet",
     "Rules",
-    "Simulator",
-    "Route",
     "SMTPConfig",
+    "SMTPPolicy",
     "SandboxError",
     "SendLogEntry",
     "SendLogged",
     "SendRecord",
     "SendResult",
+    "Simulator",
     "SinkHandler",
     "StorageFullError",
     "Store",
     "StoreError",
     "Stored",
     "Subscription",
+    "Throttle",
+    "Throttled",
     "Waiters",
+    "chaos",
     "choose",
     "compose",
     "decode_base64",
@@ -184,7 +206,14 @@ __all__ = [
 ]
 
 
+_MODULES = {"chaos": "simulate.chaos"}  # names that are modules
+
+
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        module = importlib.import_module(f"mailyard.sandbox.{_MODULES[name]}")
+        globals()[name] = module
+        return module
     where = _WHERE.get(name)
     if where is None:
         raise AttributeError(f"module 'mailyard.sandbox' has no attribute {name!r}")

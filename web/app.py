@@ -38,6 +38,7 @@ def smtp_config(settings: Settings) -> SMTPConfig:
         credentials=credentials,
         auth_required=settings.smtp_auth_required,
         auth_require_tls=not is_loopback(settings.host),
+        timeout=settings.smtp_idle_timeout,
     )
 
 

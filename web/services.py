@@ -15,7 +15,7 @@ import logging
 import secrets
 import socket
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -23,9 +23,13 @@ import httpx
 from starlette.requests import HTTPConnection
 
 from mailyard.sandbox import (
+    AttemptCounter,
     Bus,
     Clock,
     DeliveryConfig,
+    FaultPlan,
+    Faults,
+    Limits,
     Mailer,
     Retention,
     Rules,
@@ -33,8 +37,11 @@ from mailyard.sandbox import (
     Simulator,
     SinkHandler,
     SMTPConfig,
+    SMTPPolicy,
     Store,
+    Throttle,
     Waiters,
+    chaos,
     listen,
     start_smtp,
 )
@@ -56,6 +63,9 @@ class Services:
     store: Store
     waiters: Waiters
     simulator: Simulator
+    throttle: Throttle  # per-credential send rates and daily quotas (SES, Resend, SMTP)
+    attempts: AttemptCounter  # "fail N times then succeed" scenario addresses
+    faults: Faults  # SMTP fault plans: global, per mailbox, Mailpit's chaos triggers
     smtp: SinkHandler
     smtp_port: int
     http_port: int
@@ -84,6 +94,25 @@ def load_rules(settings: Settings) -> Rules:
     if settings.sim_rules:
         rule_sets.append(RuleSet.parse(settings.sim_rules, name="settings"))
     return Rules(tuple(rule_sets))
+
+
+def load_faults(settings: Settings) -> Faults:
+    """The SMTP fault plans at start: --smtp-faults, then Mailpit's --chaos-triggers."""
+    plan = FaultPlan.parse(settings.smtp_faults) if settings.smtp_faults else FaultPlan()
+    enabled = settings.enable_chaos or bool(settings.chaos_triggers)
+    if settings.chaos_triggers:
+        plan = chaos.apply(plan, chaos.parse_triggers(settings.chaos_triggers))
+    return Faults(global_plan=plan, chaos_enabled=enabled)
+
+
+def smtp_limits(settings: Settings) -> Callable[[str], Limits | None]:
+    """The send limits of an SMTP mailbox (the same for every mailbox, from the settings)."""
+    if not settings.smtp_max_send_rate and not settings.smtp_daily_quota:
+        return lambda mailbox: None
+    limits = Limits(
+        rate=settings.smtp_max_send_rate or None, daily=settings.smtp_daily_quota or None
+    )
+    return lambda mailbox: limits
 
 
 def sink_host(host: str) -> str:
@@ -147,7 +176,12 @@ async def open_services(
         delivery = delivery_config(
             settings, sandbox_host=sink_host(settings.host), sandbox_port=smtp_port
         )
-        server, handler = await start_smtp(store.messages.ingest, smtp_config, sock)
+        throttle, attempts = Throttle(clock), AttemptCounter(clock)
+        faults = load_faults(settings)
+        policy = SMTPPolicy(
+            attempts=attempts, throttle=throttle, faults=faults, limits=smtp_limits(settings)
+        )
+        server, handler = await start_smtp(store.messages.ingest, smtp_config, sock, policy)
 
         async def stop_smtp() -> None:
             server.close()
@@ -166,6 +200,9 @@ async def open_services(
             store=store,
             waiters=waiters,
             simulator=simulator,
+            throttle=throttle,
+            attempts=attempts,
+            faults=faults,
             smtp=handler,
             smtp_port=smtp_port,
             http_port=http_port,

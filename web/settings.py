@@ -89,6 +89,19 @@ def whole(low: int) -> Callable[[str], int]:
     return parse
 
 
+def float_at_least(low: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text) if len(text) <= 32 and text.isascii() else float("nan")
+        except ValueError:
+            value = float("nan")
+        if not value >= low or value == float("inf"):
+            raise ValueError(f"{text!r} is not a number of at least {low:g}")
+        return value
+
+    return parse
+
+
 def one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if text.strip().lower() not in choices:
@@ -250,6 +263,13 @@ class Settings:
         "Accept only the user:password pairs in this file (default: any credentials).",
         kind="path",
     )
+    smtp_idle_timeout: float = setting(
+        300.0,
+        "Seconds an SMTP session may go without a real command (NOOP and RSET do not count) "
+        "before it is closed.",
+        parse=parse_duration,
+        kind="duration",
+    )
     smtp_auth_required: bool = setting(
         False, "Refuse mail from clients that did not AUTH.", parse=parse_bool
     )
@@ -267,6 +287,33 @@ class Settings:
     )
     sim_rules_file: str | None = setting(
         None, "Simulator rules from a TOML or JSON file.", kind="path"
+    )
+    smtp_max_send_rate: float = setting(
+        0.0,
+        "Messages per second one SMTP mailbox may send; past it 454 (SES's wording). 0: no limit.",
+        parse=float_at_least(0),
+        kind="number",
+    )
+    smtp_daily_quota: int = setting(
+        0,
+        "Messages one SMTP mailbox may send in 24 hours; past it 454. 0: no limit.",
+        parse=whole(0),
+        kind="number",
+    )
+    smtp_faults: str | None = setting(
+        None,
+        "SMTP faults for every mailbox, one line: 'rcpt 451 10%; data latency=2s; mail drop 1%' "
+        "(see the README's faults table).",
+    )
+    enable_chaos: bool = setting(
+        False,
+        "Serve Mailpit's chaos API (GET/PUT /api/v1/chaos) over the SMTP faults.",
+        parse=parse_bool,
+    )
+    chaos_triggers: str | None = setting(
+        None,
+        "Mailpit's chaos triggers at start, e.g. 'Sender:451:5,Recipient:550:10' (implies "
+        "--enable-chaos).",
     )
     clock_control: bool = setting(
         False,

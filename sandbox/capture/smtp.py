@@ -16,12 +16,13 @@ import socket
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, AnyStr
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, Session, TLSSetupException
 from aiosmtpd.smtp import Envelope as SMTPEnvelope
 
 from mailyard.sandbox.capture.data import DataTooLarge, read_data
+from mailyard.sandbox.capture.policy import SMTPPolicy, Verdict
 from mailyard.sandbox.errors import StorageFullError
 from mailyard.sandbox.store.records import Envelope, Stored
 
@@ -47,23 +48,34 @@ class SMTPConfig:
     # AUTH in clear text is allowed only when the listener is on loopback.
     auth_require_tls: bool = True
     hostname: str = "mailyard"
+    # A session that sends nothing but NOOP/RSET for this long is closed (they never reset it).
     timeout: float = 300
+    # Sessions from one client address at once (loopback included: CI runs many in parallel).
+    max_connections_per_client: int = 200
+    # Failed AUTH attempts on one connection before it is closed; each failure past the first
+    # few waits longer (per client address), so guessing is slow and shows in the log.
+    max_auth_failures: int = 5
 
 
 Ingest = Callable[[bytes, Envelope], Awaitable[Stored]]
 
 
 class SinkHandler:
-    """aiosmtpd hooks: cap recipients, and store each message before answering `250`."""
+    """aiosmtpd hooks: cap recipients, ask the policy, and store each message before `250`."""
 
-    def __init__(self, ingest: Ingest, config: SMTPConfig) -> None:
+    def __init__(
+        self, ingest: Ingest, config: SMTPConfig, policy: SMTPPolicy | None = None
+    ) -> None:
         self.ingest = ingest
         self.config = config
+        self.policy = policy
         self.accepted = 0
         self.accepted_bytes = 0
         self.rejected = 0
         self.open_sessions = 0
         self.sessions: set[SinkSMTP] = set()
+        self.per_client: dict[str, int] = {}
+        self.auth_failures = AuthFailures()
 
     def close_sessions(self) -> None:
         """End every open session (the service is stopping): no task is left pending."""
@@ -86,6 +98,22 @@ class SinkHandler:
         log.exception("SMTP session error")
         return "451 4.3.0 Internal error, try again"
 
+    async def handle_MAIL(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: SMTPEnvelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
+        if self.policy is not None:
+            refused = await _apply(server, self.policy.on_mail(_mailbox(session), address))
+            if refused is not None:
+                return refused
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(
         self,
         server: SMTP,
@@ -96,6 +124,11 @@ class SinkHandler:
     ) -> str:
         if len(envelope.rcpt_tos) >= self.config.max_recipients:
             return f"452 4.5.3 Too many recipients (at most {self.config.max_recipients})"
+        if self.policy is not None:
+            verdict = self.policy.on_rcpt(_mailbox(session), envelope.mail_from or "", address)
+            refused = await _apply(server, verdict)
+            if refused is not None:
+                return refused
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
@@ -116,6 +149,14 @@ class SinkHandler:
             auth_user=user,
             tls=session.ssl is not None or self.config.implicit_tls,
         )
+        if self.policy is not None:
+            verdict = self.policy.on_data(
+                stored_envelope.mailbox, stored_envelope.mail_from, stored_envelope.rcpt_to
+            )
+            refused = await _apply(server, verdict)
+            if refused is not None:
+                self.rejected += 1
+                return refused
         try:
             stored = await self.ingest(raw, stored_envelope)
         except StorageFullError:
@@ -128,7 +169,58 @@ class SinkHandler:
             return "451 4.3.0 Temporary failure storing the message, try again"
         self.accepted += 1
         self.accepted_bytes += len(raw)
+        if self.policy is not None:
+            self.policy.accepted(stored_envelope.mailbox, stored_envelope.rcpt_to)
         return f"250 2.0.0 Ok: queued as {stored.id}"
+
+
+def _mailbox(session: Session) -> str:
+    return _auth_user(session) or DEFAULT_MAILBOX
+
+
+async def _apply(server: SMTP, verdict: Verdict | None) -> str | None:
+    """Wait out a verdict's latency; its reply (the connection closing after it if it says so),
+    or None to answer as usual."""
+    if verdict is None:
+        return None
+    if verdict.latency:
+        await asyncio.sleep(verdict.latency)
+    if verdict.closes and isinstance(server, SinkSMTP):
+        server.close_after_reply = True
+    if verdict.reply is None and verdict.closes and server.transport is not None:
+        server.transport.close()  # a dropped connection: no reply at all
+        return "421 4.4.2 Connection dropped"  # never sent: the transport is closed
+    return verdict.reply
+
+
+class AuthFailures:
+    """Failed AUTH per client address: a growing delay after the first few, forgotten after a
+    quiet hour, bounded in memory."""
+
+    FREE = 3  # failures answered at once
+    MAX_DELAY = 5.0
+    IDLE = 3600.0
+    MAX_CLIENTS = 10_000
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[int, float]] = {}
+
+    def fail(self, client: str, now: float) -> float:
+        """Count a failure; the seconds to wait before answering it."""
+        count, last = self._seen.get(client, (0, now))
+        if now - last > self.IDLE:
+            count = 0
+        count += 1
+        self._seen[client] = (count, now)
+        if len(self._seen) > self.MAX_CLIENTS:
+            oldest = min(self._seen, key=lambda k: self._seen[k][1])
+            del self._seen[oldest]
+        return (
+            0.0 if count <= self.FREE else min(self.MAX_DELAY, 0.25 * 2 ** (count - self.FREE - 1))
+        )
+
+    def succeed(self, client: str) -> None:
+        self._seen.pop(client, None)
 
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -160,6 +252,8 @@ class Authenticator:
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
         login = auth_data.login.decode("utf-8", errors="replace")
+        if isinstance(server, SinkSMTP):
+            server._auth_login = login  # for the failure's log line
         if self._credentials is not None:
             expected = self._credentials.get(login)
             given = auth_data.password.decode("utf-8", errors="replace")
@@ -181,31 +275,127 @@ class SinkSMTP(SMTP):
     # 512-byte limit (command_size_limit).
     line_length_limit = 64 * 1024
 
+    close_after_reply = False
+    _client = ""
+    _auth_login = ""
+    _auth_failures = 0
+    _deadline: float | None = None
+    _previous_deadline: float | None = None
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         handler = self.event_handler
         first = getattr(self, "_original_transport", None) is None and not getattr(
             self, "_counted", False
         )
         if first and isinstance(handler, SinkHandler):
-            if handler.open_sessions >= handler.config.max_connections:
+            peer = transport.get_extra_info("peername")
+            self._client = str(peer[0]) if isinstance(peer, tuple) else str(peer or "")
+            refusal = self._refusal(handler)
+            if refusal is not None:
                 # Refuse before any SMTP is spoken, as Postfix does past its process limit.
-                transport.write(b"421 4.7.0 Too many connections, try again later\r\n")  # type: ignore[attr-defined]
+                if refusal:
+                    transport.write(refusal.encode() + b"\r\n")  # type: ignore[attr-defined]
                 transport.close()
                 self._refused = True
                 return
             handler.open_sessions += 1
+            handler.per_client[self._client] = handler.per_client.get(self._client, 0) + 1
             handler.sessions.add(self)
             self._counted = True
         super().connection_made(transport)
 
+    def _refusal(self, handler: SinkHandler) -> str | None:
+        """Why this connection is refused at once (an empty reply: dropped), or None."""
+        if handler.open_sessions >= handler.config.max_connections:
+            return "421 4.7.0 Too many connections, try again later"
+        if handler.per_client.get(self._client, 0) >= handler.config.max_connections_per_client:
+            return "421 4.7.0 Too many connections from your address, try again later"
+        if handler.policy is not None:
+            verdict = handler.policy.on_connect()
+            if verdict is not None and (verdict.reply or verdict.closes):
+                return verdict.reply or ""
+        return None
+
     def connection_lost(self, error: Exception | None) -> None:
         if getattr(self, "_refused", False):
             return
-        if getattr(self, "_counted", False) and isinstance(self.event_handler, SinkHandler):
-            self.event_handler.open_sessions -= 1
-            self.event_handler.sessions.discard(self)
+        handler = self.event_handler
+        if getattr(self, "_counted", False) and isinstance(handler, SinkHandler):
+            handler.open_sessions -= 1
+            left = handler.per_client.get(self._client, 1) - 1
+            if left > 0:
+                handler.per_client[self._client] = left
+            else:
+                handler.per_client.pop(self._client, None)
+            handler.sessions.discard(self)
             self._counted = False
         super().connection_lost(error)
+
+    async def push(self, status: AnyStr) -> None:
+        text = status.decode("utf-8", "replace") if isinstance(status, bytes) else str(status)
+        if text.startswith("535") and isinstance(self.event_handler, SinkHandler):
+            await self._auth_failed(self.event_handler)
+        elif text.startswith("235") and isinstance(self.event_handler, SinkHandler):
+            self.event_handler.auth_failures.succeed(self._client)
+        await super().push(status)
+        if self.close_after_reply or self._auth_failures >= self._max_auth_failures():
+            self.close_after_reply = False
+            if self.transport is not None:
+                self.transport.close()
+
+    def _max_auth_failures(self) -> int:
+        handler = self.event_handler
+        return handler.config.max_auth_failures if isinstance(handler, SinkHandler) else 1 << 30
+
+    async def _auth_failed(self, handler: SinkHandler) -> None:
+        """Log the failure (user and client, never the password) and make guessing slow."""
+        self._auth_failures += 1
+        delay = handler.auth_failures.fail(self._client, self.loop.time())
+        log.warning(
+            "SMTP AUTH failed for user %r from %s (%d on this connection)",
+            self._auth_login[:64],
+            self._client,
+            self._auth_failures,
+        )
+        if delay:
+            await asyncio.sleep(delay)
+
+    async def smtp_AUTH(self, arg: str) -> None:
+        handler = self.event_handler
+        if isinstance(handler, SinkHandler) and handler.policy is not None:
+            verdict = handler.policy.on_auth(None)
+            refused = await _apply(self, verdict)
+            if refused is not None:
+                await self.push(refused)
+                return
+        await super().smtp_AUTH(arg)
+
+    # -- the idle timeout: NOOP, RSET and HELP alone never keep a session ----------------------
+
+    def _reset_timeout(self, duration: float | None = None) -> None:
+        self._previous_deadline = self._deadline
+        super()._reset_timeout(duration)
+        self._deadline = self.loop.time() + (duration or self._timeout_duration)
+
+    def _keep_deadline(self) -> None:
+        """Undo the reset aiosmtpd did for this command: the session's clock keeps running."""
+        if self._previous_deadline is None or self._timeout_handle is None:
+            return
+        self._timeout_handle.cancel()
+        self._timeout_handle = self.loop.call_at(self._previous_deadline, self._timeout_cb)
+        self._deadline = self._previous_deadline
+
+    async def smtp_NOOP(self, arg: str) -> None:
+        self._keep_deadline()
+        await super().smtp_NOOP(arg)
+
+    async def smtp_RSET(self, arg: str) -> None:
+        self._keep_deadline()
+        await super().smtp_RSET(arg)
+
+    async def smtp_HELP(self, arg: str) -> None:
+        self._keep_deadline()
+        await super().smtp_HELP(arg)
 
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
         # aiosmtpd builds a typing.Protocol class on every call and runs the full RFC 5322
@@ -248,11 +438,15 @@ class SinkSMTP(SMTP):
 
 
 async def start_smtp(
-    ingest: Ingest, config: SMTPConfig, sock: socket.socket
+    ingest: Ingest,
+    config: SMTPConfig,
+    sock: socket.socket,
+    policy: SMTPPolicy | None = None,
 ) -> tuple[asyncio.Server, SinkHandler]:
     """Serve SMTP on the running loop from an already bound, listening socket; every message
-    accepted goes through `ingest` and is answered only once that returns."""
-    handler = SinkHandler(ingest, config)
+    accepted goes through `ingest` and is answered only once that returns. `policy` adds the
+    simulator's answers (scenario addresses, faults, send limits)."""
+    handler = SinkHandler(ingest, config, policy)
     authenticator = Authenticator(config.credentials)
     loop = asyncio.get_running_loop()
     starttls = config.tls_context if not config.implicit_tls else None

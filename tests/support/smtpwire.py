@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
 
 async def smtp_exchange(port: int, data: bytes) -> bytes:
@@ -29,3 +30,28 @@ async def smtp_exchange(port: int, data: bytes) -> bytes:
     result = await reply()
     writer.close()
     return result
+
+
+class Conversation:
+    """A bare SMTP client over a socket, for what smtplib will not send."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.file = self.sock.makefile("rb")
+        assert self.reply().startswith(b"220")
+
+    def reply(self) -> bytes:
+        lines = []
+        while True:
+            line = self.file.readline()
+            assert line, "connection closed"
+            lines.append(line)
+            if line[3:4] != b"-":
+                return b"".join(lines)
+
+    def cmd(self, data: bytes) -> bytes:
+        self.sock.sendall(data)
+        return self.reply()
+
+    def close(self) -> None:
+        self.sock.close()

@@ -30,14 +30,14 @@ async def test_store_fault_answers_451_without_internal_text(tmp_path: Path) -> 
 
 
 async def test_full_disk_answers_452_and_ingest_resumes_after_pruning(tmp_path: Path) -> None:
-    store = Store(str(tmp_path / "full.db"), max_pages=60)
+    store = Store(str(tmp_path / "full.db"), max_pages=120)
     store.open()
     sock = listen("127.0.0.1", 0)
     server, handler = await start_smtp(store.messages.ingest, SMTPConfig(), sock)
     port = sock.getsockname()[1]
     replies = []
     try:
-        for i in range(40):
+        for i in range(80):
             replies.append(
                 await smtp_exchange(port, b"Subject: fill %d\r\n\r\n" % i + b"z" * 20000)
             )

@@ -14,6 +14,7 @@ import aiosmtplib
 import httpx
 import pytest
 import trustme
+from support.smtpwire import Conversation
 from support.mail import Server, make_message, messages, send, send_raw
 from support.servers import start_inprocess as start_server
 
@@ -22,31 +23,6 @@ def raw_of(api: httpx.Client, message_id: str) -> bytes:
     response = api.get(f"/api/v1/message/{message_id}/raw")
     assert response.status_code == 200
     return response.content
-
-
-class Conversation:
-    """A bare SMTP client over a socket, for what smtplib will not send."""
-
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.file = self.sock.makefile("rb")
-        assert self.reply().startswith(b"220")
-
-    def reply(self) -> bytes:
-        lines = []
-        while True:
-            line = self.file.readline()
-            assert line, "connection closed"
-            lines.append(line)
-            if line[3:4] != b"-":
-                return b"".join(lines)
-
-    def cmd(self, data: bytes) -> bytes:
-        self.sock.sendall(data)
-        return self.reply()
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def test_message_is_listed_the_moment_250_is_answered(
