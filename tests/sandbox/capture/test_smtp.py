@@ -14,9 +14,9 @@ import aiosmtplib
 import httpx
 import pytest
 import trustme
-from support.smtpwire import Conversation
 from support.mail import Server, make_message, messages, send, send_raw
 from support.servers import start_inprocess as start_server
+from support.smtpwire import Conversation
 
 
 def raw_of(api: httpx.Client, message_id: str) -> bytes:
