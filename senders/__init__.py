@@ -8,7 +8,7 @@ at a real local server instead of patching.
 from __future__ import annotations
 
 from mailyard.senders.errors import SendError
-from mailyard.senders.outgoing import Outgoing, Receipt, Sender, tag_value
+from mailyard.senders.outgoing import InlinePart, Outgoing, Receipt, Sender, tag_value
 from mailyard.senders.resend import DEFAULT_API_URL, ResendSender
 from mailyard.senders.retry import Retrying
 from mailyard.senders.ses import SESSender
@@ -16,6 +16,7 @@ from mailyard.senders.smtp import SMTPRelay, SMTPSender, is_loopback, normalize_
 
 __all__ = [
     "DEFAULT_API_URL",
+    "InlinePart",
     "Outgoing",
     "Receipt",
     "ResendSender",

@@ -9,8 +9,23 @@ from typing import Protocol
 
 
 @dataclass(frozen=True)
+class InlinePart:
+    """An image the HTML shows as `cid:<content_id>`, sent beside it (RFC 2392): a logo that
+    needs no fetching. Gmail shows no `data:` images, so API senders attach these instead."""
+
+    content_id: str  # as the HTML writes it after `cid:`, without angle brackets
+    filename: str
+    content_type: str  # "image/png"
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Outgoing:
-    """A finished email, in the pieces each provider wants: parts for APIs, `mime` for SMTP."""
+    """A finished email, in the pieces each provider wants: parts for APIs, `mime` for SMTP.
+
+    `html` refers to each of `inline` as `cid:`; `mime` already holds its own copies of them
+    (a sender uses either the parts or `mime`, never both).
+    """
 
     from_address: str
     from_name: str
@@ -25,6 +40,7 @@ class Outgoing:
     headers: tuple[tuple[str, str], ...] = ()  # extra headers for API providers
     tags: tuple[tuple[str, str], ...] = ()  # provider tags (SES EmailTags, Resend tags)
     idempotency_key: str = ""  # one per logical send: a retry reuses it
+    inline: tuple[InlinePart, ...] = ()  # images `html` shows through cid:
 
     @property
     def recipients(self) -> tuple[str, ...]:

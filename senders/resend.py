@@ -2,10 +2,13 @@
 
 The same Idempotency-Key goes with every retry of one send, so Resend answers a retry with the
 first attempt's result instead of sending twice; that makes even a timed-out request safe to retry.
+Inline images travel as `attachments` with a `content_id`, which Resend sends as an inline part
+the HTML's `cid:` reference shows (resend.com/docs/dashboard/emails/embed-inline-images).
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx
@@ -50,6 +53,16 @@ class ResendSender:
             body["headers"] = dict(email.headers)
         if email.tags:
             body["tags"] = [{"name": tag_value(n), "value": tag_value(v)} for n, v in email.tags]
+        if email.inline:
+            body["attachments"] = [
+                {
+                    "filename": part.filename,
+                    "content": base64.b64encode(part.data).decode("ascii"),
+                    "content_type": part.content_type,
+                    "content_id": part.content_id,
+                }
+                for part in email.inline
+            ]
         return body
 
     async def send(self, email: Outgoing) -> Receipt:

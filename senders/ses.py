@@ -3,6 +3,12 @@
 The client is built by the caller (region, credentials and `AWS_ENDPOINT_URL_SESV2` the AWS way),
 preferably with botocore's own retries off: `Retrying` retries throttling and 5xx once, with
 jitter, instead of two layers multiplying. boto3 is synchronous; each call runs in a thread.
+
+Inline images (a shipped logo) go with Simple content as `Attachments` with `INLINE`
+disposition and the `ContentId` the HTML's `cid:` names, which SES v2 builds into the message
+(docs.aws.amazon.com/ses/latest/dg/attachments.html); Simple content keeps SES's own MIME and
+the headers list, so there is no need to switch to Raw for them. Raw sends `mime`, which holds
+its images already.
 """
 
 from __future__ import annotations
@@ -84,6 +90,19 @@ class SESSender:
                     "Headers": [{"Name": n, "Value": v} for n, v in email.headers[:MAX_HEADERS]],
                 }
             }
+            if email.inline:
+                params["Content"]["Simple"]["Attachments"] = [
+                    {
+                        "RawContent": part.data,  # botocore base64-encodes a blob
+                        "FileName": part.filename,
+                        "ContentType": part.content_type,
+                        "ContentDisposition": "INLINE",
+                        "ContentId": part.content_id,
+                        # SES's default, SEVEN_BIT, cannot carry a PNG's bytes.
+                        "ContentTransferEncoding": "BASE64",
+                    }
+                    for part in email.inline
+                ]
         return params
 
     async def send(self, email: Outgoing) -> Receipt:

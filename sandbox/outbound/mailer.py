@@ -21,13 +21,13 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from mailyard.renderer import Concept, Theme, build_message, render
+from mailyard.renderer import Concept, Theme, build_message, cid_html, render
 from mailyard.sandbox.outbound.allowlist import Allowlist
 from mailyard.sandbox.outbound.redact import Redactor
 from mailyard.sandbox.outbound.routing import NOT_CONFIGURED, Route
 from mailyard.sandbox.store.records import SendRecord
 from mailyard.sandbox.store.send_log import SendLog
-from mailyard.senders import Outgoing, Sender, SendError
+from mailyard.senders import InlinePart, Outgoing, Sender, SendError
 
 log = logging.getLogger("mailyard.email")
 
@@ -159,13 +159,20 @@ class Mailer:
             message = build_message(
                 email, sender=self.route.from_address, to=to, tags=[concept.name, *tags]
             )
+            # API senders get the HTML as received mail shows it: a shipped logo as a cid: part
+            # beside it, not the preview's data: URI, which Gmail does not show.
+            html, images = cid_html(email, self.route.from_address.rpartition("@")[2])
             outgoing = Outgoing(
                 from_address=self.route.from_address,
                 from_name=email.from_name,
                 to=(to,),
                 subject=email.subject,
                 text=email.text,
-                html=email.html,
+                html=html,
+                inline=tuple(
+                    InlinePart(cid, image.filename, image.content_type, image.data)
+                    for cid, image in images
+                ),
                 mime=message.as_bytes(),
                 headers=(
                     ("Auto-Submitted", "auto-generated"),

@@ -60,16 +60,20 @@ def test_a_sample_logo_is_a_data_uri_beside_the_name(name: str) -> None:
     assert f'src="{image.data_uri}"' in img
     assert f'width="{image.width}"' in img and f'height="{LOGO_HEIGHT}"' in img
     assert 'alt=""' in img  # decorative: the name stands beside it as text
-    assert re.search(rf'class="brand-name"[^>]*>{re.escape(theme.name or "")}</td>', email.html)
+    name = re.escape(theme.name or "")
+    assert re.search(rf'class="brand-name"[^>]*><strong>{name}</strong></td>', email.html)
     assert "mailyard:logo" not in email.html and "https://" not in img
     assert len(email.html.encode()) < GMAIL_CLIP_BYTES
 
 
-def test_the_mark_sits_on_the_start_side_in_rtl() -> None:
-    ltr = render(sample("welcome"), sample_theme("sakura"), locale="en-US").html
-    rtl = render(sample("welcome"), sample_theme("sakura"), locale="ar").html
-    assert re.search(r'class="brand-mark"[^>]*padding-right: 12px', ltr)
-    assert re.search(r'class="brand-mark"[^>]*padding-left: 12px', rtl)
+def test_the_mark_comes_first_in_the_lockup_in_either_direction() -> None:
+    """The lockup's cells follow the email's direction (no start/end padding to flip): the mark
+    first, a fixed gap, the name. tests/renderer/test_phone_layout.py checks where Chromium
+    puts them."""
+    for locale in ("en-US", "ar"):
+        html = render(sample("welcome"), sample_theme("sakura"), locale=locale).html
+        assert re.search(r'<img [^>]*></td>\s*<td width="12"></td>\s*<td class="brand-name"', html)
+        assert "padding-left" not in html and "padding-right" not in html
 
 
 def test_a_remote_logo_url_is_left_untouched() -> None:

@@ -142,3 +142,44 @@ def test_the_check_finds_a_broken_word(page: Any) -> None:
         "If the button does not work, copy this link into your browser</p>"
     )
     assert page.evaluate(BROKEN_WORDS_JS)["broken"]
+
+
+EDGES_JS = """
+() => {
+  const box = (selector) => document.querySelector(selector).getBoundingClientRect();
+  const mark = box("img"), name = box(".brand-name"), heading = box("h1"), footer = box(".footer");
+  const range = document.createRange();
+  range.selectNodeContents(document.querySelector(".footer"));
+  const text = range.getBoundingClientRect();
+  return {
+    mark: [mark.left, mark.right], name: [name.left, name.right],
+    heading: [heading.left, heading.right], footer: [footer.left, footer.right],
+    footerText: [text.left, text.right],
+  };
+}
+"""
+
+
+@pytest.mark.parametrize("width", [PHONE, 800])
+@pytest.mark.parametrize("locale", ["en-US", "ar"])
+def test_the_mark_sits_on_the_start_side_aligned_with_the_text(
+    page: Any, locale: str, width: int
+) -> None:
+    """The brand and footer gutters match the card's cellpadding inset (32 px, 20 px on a
+    phone), so the mark, the heading and the footer share one start edge; in Arabic it is the
+    right one, with the name on the mark's left."""
+    email = render(sample("welcome"), sample_theme("sakura"), locale=locale)
+    page.set_viewport_size({"width": width, "height": 640})
+    try:
+        page.set_content(email.html, wait_until="domcontentloaded")
+        box = page.evaluate(EDGES_JS)
+    finally:
+        page.set_viewport_size({"width": PHONE, "height": 640})
+    start = 0 if locale == "en-US" else 1
+    assert abs(box["mark"][start] - box["heading"][start]) <= 1
+    assert abs(box["footer"][start] - box["heading"][start]) <= 1
+    if locale == "en-US":
+        assert box["name"][0] - box["mark"][1] >= 12
+    else:
+        assert box["mark"][0] - box["name"][1] >= 12
+        assert box["footerText"][1] == pytest.approx(box["footer"][1], abs=1)

@@ -89,6 +89,16 @@ def _attributes(html: str, tag: str) -> list[str]:
     return re.findall(rf"<{tag}\b[^>]*>", html)
 
 
+def _kept_style(html: str) -> str:
+    """The one <style> every client reads (the Outlook-only one sits in a conditional comment)."""
+    (kept,) = re.findall(r"<style[^>]*>(.*?)</style>", _without_mso(html), re.S)
+    return str(kept)
+
+
+def _without_mso(html: str) -> str:
+    return re.sub(r"<!--\[if mso\]>.*?<!\[endif\]-->", "", html, flags=re.S)
+
+
 @pytest.mark.parametrize("locale", ["en-US", "ar"])
 def test_html_has_lang_dir_inlined_styles_alt_text_and_layout_roles(locale: str) -> None:
     email = render(_context("password-reset"), THEMES["acme"], locale=locale)
@@ -99,7 +109,7 @@ def test_html_has_lang_dir_inlined_styles_alt_text_and_layout_roles(locale: str)
     assert f'lang="{locale}"' in wrapper and f'dir="{direction}"' in wrapper
     # Styles are inlined onto the elements; only the kept dark-mode/responsive block remains.
     assert 'style="' in _attributes(html, "h1")[0] and 'style="' in _attributes(html, "a")[0]
-    (kept,) = re.findall(r"<style[^>]*>(.*?)</style>", html, re.S)
+    kept = _kept_style(html)
     assert "prefers-color-scheme: dark" in kept and "[data-ogsc]" in kept
     assert '<meta name="color-scheme" content="light dark">' in html
     for img in _attributes(html, "img"):
@@ -287,7 +297,7 @@ def test_golden_snapshots(concept: str, theme: str, locale: str) -> None:
 
 def test_dark_mode_recolours_the_button_so_it_stands_out() -> None:
     html = render(_context("welcome"), Theme(name="Bank", primary_color="#0b2e59")).html
-    (kept,) = re.findall(r"<style[^>]*>(.*?)</style>", html, re.S)
+    kept = _kept_style(html)
     dark = kept[kept.index("prefers-color-scheme: dark") :]
     assert re.search(r"\.button-cell \{ background-color: #[0-9a-f]{6} !important", dark)
     assert "#0b2e59 !important" not in dark  # navy would vanish into the dark card
@@ -296,8 +306,31 @@ def test_dark_mode_recolours_the_button_so_it_stands_out() -> None:
 def test_only_the_url_may_break_anywhere() -> None:
     """Mid-word breaks on phones came from `word-break: break-all` on the whole paragraph."""
     html = render(_context("password-reset")).html
-    (paragraph,) = re.findall(r'<p class="fallback"[^>]*>', html)
-    assert "break-all" not in paragraph and "overflow-wrap" not in paragraph
+    (cell,) = re.findall(r'<td class="muted"[^>]*>[^<]*<br><a class="url"', html)
+    assert "break-all" not in cell and "overflow-wrap" not in cell
     (link,) = re.findall(r'<a class="url"[^>]*>', html)
-    assert "word-break: break-all" in link and "overflow-wrap: anywhere" in link
+    # overflow-wrap is gone: no client but Apple Mail has it, and it cost Gmail 2 points.
+    assert "word-break: break-all" in link and "overflow-wrap" not in link
     assert 'dir="ltr"' in link
+
+
+def test_outlook_for_windows_gets_exact_line_heights_of_its_own() -> None:
+    """caniemail: Outlook for Windows spaces px line heights oddly without
+    mso-line-height-rule: exactly; elsewhere one unitless line-height is inherited."""
+    html = render(_context("password-reset")).html
+    (mso,) = re.findall(r"<!--\[if mso\]>.*?<!\[endif\]-->", html.split("</head>")[0], re.S)
+    assert "mso-line-height-rule: exactly" in mso and ".text { line-height: 24px; }" in mso
+    styled = re.findall(r'style="[^"]*line-height[^"]*"', _without_mso(html))
+    assert len(styled) == 2, styled  # the container and the heading
+
+
+def test_no_flow_relative_alignment_numeric_weight_or_margins_on_text() -> None:
+    """What caniemail flags in Gmail, Outlook and Yahoo is not used: text-align start/end
+    (alignment is align= by direction), numeric font weights (bold is <strong>), margins on
+    paragraphs (spacing is cellpadding); only the heading resets its own margin."""
+    for locale, start in (("en-US", "left"), ("ar", "right")):
+        html = _without_mso(render(_context("security-notice"), THEMES["acme"], locale=locale).html)
+        assert "text-align" not in html and "font-weight" not in html
+        assert re.findall(r"margin: ?[^;\"]+", html) == ["margin: 0"]  # the <h1>
+        assert f'class="content" align="{start}"' in html
+        assert "<p" not in html
