@@ -36,6 +36,15 @@ def announce(services: Services) -> None:
     """The line a person (or a test harness) reads to know where we listen."""
     host = services.settings.host
     shown = f"[{host}]" if ":" in host else host
+    auth = services.auth
+    if auth is not None:
+        # Before the ready line: whoever waits for "ready" can already read the token.
+        token = (
+            f"admin token {auth.admin_token}"
+            if auth.token_generated
+            else "admin token from MAILYARD_ADMIN_TOKEN"
+        )
+        print(f"mailyard auth service: links on {auth.public_url}, {token}", flush=True)
     print(
         f"mailyard ready: SMTP on {shown}:{services.smtp_port}, "
         f"web and API on http://{shown}:{services.http_port}/ "

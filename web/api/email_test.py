@@ -12,6 +12,7 @@ and send it through this server's delivery, so the outcome lands in this server'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -79,7 +80,8 @@ def _recipient(body: dict[str, Any], key: str) -> str:
     return recipient
 
 
-def _theme(body: dict[str, Any]) -> Theme | None:
+def request_theme(body: dict[str, Any]) -> Theme | None:
+    """The theme a body names: `theme` (an inline object) or `themeId` (a sample theme)."""
     inline = body.get("theme")
     if inline is not None:
         if not isinstance(inline, dict):
@@ -145,13 +147,24 @@ def _outcome(result: SendResult, concept: str) -> Response:
     },
 )
 async def email_test(request: Request) -> Response:
-    body = await read_json(request)
+    return await run_email_test(await read_json(request), services(request).mailer)
+
+
+ThemeOf = Callable[[dict[str, Any]], Theme | None]
+
+
+async def run_email_test(
+    body: dict[str, Any], mailer: Mailer, theme_of: ThemeOf = request_theme
+) -> Response:
+    """The spec's email-test on a parsed body: a preview, or a [TEST] send through `mailer`.
+    Shared by this route and the reference auth service's admin route, which looks themes up
+    among its tenants (`theme_of`) and adds the admin check and a rate limit in front."""
     concept = _concept(body, "emailConcept")
     preview_only = _flag(body, "previewOnly")
     recipient = None if preview_only else _recipient(body, "recipientEmail")
     locale = _optional_text(body, "locale")
     try:
-        theme = _theme(body)
+        theme = theme_of(body)
         context = sample(concept, _variables(body))
         if recipient is None:
             email = render(context, theme, locale=locale, test=True)
@@ -170,9 +183,7 @@ async def email_test(request: Request) -> Response:
             )
     except RenderError as exc:
         raise RequestError(400, str(exc), exc.field or "variables") from None
-    result = await services(request).mailer.send(
-        context, recipient, theme=theme, locale=locale, test=True
-    )
+    result = await mailer.send(context, recipient, theme=theme, locale=locale, test=True)
     return _outcome(result, concept)
 
 
@@ -209,7 +220,7 @@ async def outbound(request: Request) -> Response:
     concept = _concept(body, "concept")
     recipient = _recipient(body, "to")
     try:
-        theme = _theme(body)
+        theme = request_theme(body)
         context = sample(concept, _variables(body))
     except RenderError as exc:
         raise RequestError(400, str(exc), exc.field or "variables") from None

@@ -1,0 +1,1 @@
+"""The reference auth service: signup, email confirmation, password reset, invitations, tenants."""

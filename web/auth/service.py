@@ -1,0 +1,94 @@
+"""The reference auth service as the running mailyard holds it: built from the Settings, its
+admin token, its rate limits, opened and closed with the other services.
+
+The admin token is MAILYARD_ADMIN_TOKEN, or a random one made at start and printed beside the
+ready line (`web.server.announce`): whoever can read mailyard's output is its admin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import secrets
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from mailyard.sandbox import (
+    AuthConfig,
+    AuthService,
+    Clock,
+    DeliveryHistory,
+    Mailer,
+    RateLimit,
+    Store,
+)
+from mailyard.web.settings import Settings
+
+PREVIEWS_PER_SEND = 6  # a preview renders, sends nothing: cheaper, so more are allowed
+
+
+@dataclass
+class AuthServices:
+    """The auth service and what its routes need around it."""
+
+    service: AuthService
+    public_url: str
+    admin_token: str = field(repr=False)
+    token_generated: bool  # made at start (and printed), not set by MAILYARD_ADMIN_TOKEN
+    test_sends: RateLimit
+    previews: RateLimit
+
+    def is_admin(self, presented: str) -> bool:
+        return hmac.compare_digest(presented.encode(), self.admin_token.encode())
+
+
+def public_url(settings: Settings, http_port: int) -> str:
+    """Where the emails' links point: --auth-public-url, else this service's own address."""
+    if settings.auth_public_url:
+        return settings.auth_public_url.rstrip("/")
+    host = settings.host
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - recognising, not binding
+        host = "127.0.0.1"
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{http_port}"
+
+
+@contextlib.asynccontextmanager
+async def open_auth(
+    settings: Settings,
+    store: Store,
+    mailer: Mailer,
+    clock: Clock,
+    *,
+    http_port: int,
+    history: DeliveryHistory | None = None,
+) -> AsyncIterator[AuthServices | None]:
+    """The auth service for the life of the app (None with --no-auth-service)."""
+    if not settings.auth_service:
+        yield None
+        return
+    url = public_url(settings, http_port)
+    config = AuthConfig(
+        public_url=url,
+        email_verification=settings.auth_email_verification,
+        reset_ttl=settings.auth_reset_ttl,
+        verify_ttl=settings.auth_verify_ttl,
+    )
+    service = AuthService.open(store, mailer, clock, config, history=history)
+    token = settings.admin_token or secrets.token_urlsafe(24)
+    limit = settings.auth_email_test_limit
+    # Rate limits follow real time, not the clock a test may move.
+    services = AuthServices(
+        service=service,
+        public_url=url,
+        admin_token=token,
+        token_generated=settings.admin_token is None,
+        test_sends=RateLimit(limit, 60.0, time.monotonic),
+        previews=RateLimit(limit * PREVIEWS_PER_SEND, 60.0, time.monotonic),
+    )
+    service.start()
+    try:
+        yield services
+    finally:
+        await service.close()
