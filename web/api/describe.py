@@ -12,13 +12,15 @@ route under /api/ has one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from mailyard.web.api.schemas import ref
 
 H = TypeVar("H", bound=Callable[..., Any])
 ATTRIBUTE = "__openapi__"
 HANDLERS = "__handlers__"  # on a route's dispatcher: method -> handler (web.routes.resource)
+ERRORS = "__errors__"  # on a handler: how its errors are written (web.api.surface)
+ErrorStyle = Literal["json", "mailpit", "mailpit-json"]
 
 
 def operation(
@@ -29,8 +31,11 @@ def operation(
     body: dict[str, Any] | None = None,
     responses: dict[str, Any] | None = None,
     tags: tuple[str, ...] = (),
+    errors: ErrorStyle = "json",
 ) -> Callable[[H], H]:
-    """Attach an OpenAPI operation object to a handler."""
+    """Attach an OpenAPI operation object to a handler, and say how its errors are written:
+    `json` (mailyard's, naming the field), `mailpit` (Mailpit's plain text) or `mailpit-json`
+    (Mailpit's `{"Error": ...}`, its send API's); see `web.api.surface`."""
     spec: dict[str, Any] = {"summary": summary}
     if description:
         spec["description"] = description
@@ -44,6 +49,7 @@ def operation(
 
     def attach(handler: H) -> H:
         setattr(handler, ATTRIBUTE, spec)
+        setattr(handler, ERRORS, errors)
         return handler
 
     return attach
@@ -129,21 +135,42 @@ def fields(*required: str, **properties: Any) -> dict[str, Any]:
 
 ERROR = json_response(ref("Error"), "Bad input: the error names the field")
 NOT_FOUND = json_response(ref("Error"), "Not found")
+TEXT_ERROR = text_response("Bad input: Mailpit's plain-text error, naming the field")
+MAILPIT_JSON_ERROR = {
+    "type": "object",
+    "properties": {"Error": {"type": "string"}, "Field": {"type": ["string", "null"]}},
+}
+TEXT_NOT_FOUND = text_response("Not found (`404 page not found`, or `Message not found`)")
 MAILBOX = query(
-    "mailbox", "Only this mailbox (the SMTP AUTH user that sent it); all mailboxes if omitted"
+    "mailbox", "mailyard: only this mailbox (the SMTP AUTH user that sent it); all if omitted"
 )
 TZ = query("tz", "Time zone for before:/after: in the query, e.g. Europe/Berlin")
 ID = path("id", "Message ID, or `latest` for the newest message")
+SEARCH_QUERY = query(
+    "query",
+    "Search query (Mailpit's syntax); an empty one is refused",
+    {"type": "string", "pattern": "\\S"},
+    required=True,
+)
+LATEST_QUERY = query("query", "With the ID `latest`: the newest message matching this search")
 PAGING = [
-    query("start", "Offset", {"type": "integer", "default": 0, "minimum": 0}),
-    query("limit", "Page size", {"type": "integer", "default": 50, "minimum": 1, "maximum": 1000}),
+    query(
+        "start",
+        "Offset; anything but a whole number above 0 is 0 (as Mailpit reads it)",
+        {"type": "string"},
+    ),
+    query(
+        "limit",
+        "Page size (default 50); anything but a whole number of 0 or more is 50",
+        {"type": "string"},
+    ),
 ]
 IDS_BODY = fields("IDs", IDs=strings())
 SEARCH_HELP = (
-    'Mailpit\'s search syntax: free words and "quoted phrases" (words match as prefixes, Unicode '
-    "case-insensitive), from: to: cc: bcc: reply-to: subject: message-id: addressed: tag: "
-    "is:read is:unread is:tagged has:attachment before: after: (YYYY-MM-DD, ISO date-time, or "
-    "30m/2h/7d) larger: smaller: (10k, 2M) mailbox:; prefix any term with - to negate."
+    'Mailpit\'s search syntax: free words and "quoted phrases", from: to: cc: bcc: reply-to: '
+    "subject: message-id: addressed: tag: is:read is:unread is:tagged has:attachment "
+    "has:inline before: after: larger: smaller:, and mailyard's mailbox:; prefix any term with "
+    "- or ! to negate."
 )
 
 
@@ -151,11 +178,12 @@ def found_in_message(summary: str, key: str, item: str) -> Callable[[H], H]:
     """A GET over one message answering {ID, <key>: [<item>...]}."""
     return operation(
         summary,
-        parameters=[ID, MAILBOX],
+        parameters=[ID, LATEST_QUERY, MAILBOX],
         responses={
             "200": json_response(
                 obj(ID={"type": "string"}, **{key: {"type": "array", "items": ref(item)}})
             ),
+            "400": ERROR,
             "404": NOT_FOUND,
         },
     )

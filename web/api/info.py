@@ -32,6 +32,7 @@ def rss_bytes() -> int:
 @operation(
     "Application information (Mailpit's shape, plus mailboxes)",
     responses={"200": json_response({"type": "object"})},
+    errors="mailpit",
 )
 async def info(request: Request) -> Response:
     svc = services(request)
@@ -63,6 +64,36 @@ async def info(request: Request) -> Response:
                 name: {"total": t, "unread": u}
                 for name, (t, u) in store.messages.mailboxes().items()
             },
+        }
+    )
+
+
+@operation(
+    "Web UI configuration (Mailpit's shape): the release relay, and what is switched on",
+    responses={"200": json_response({"type": "object"})},
+    errors="mailpit",
+)
+async def webui(request: Request) -> Response:
+    settings = services(request).settings
+    relay = bool(settings.relay_host)
+    allowed = ", ".join(settings.allow_recipients)
+    return JSONResponse(
+        {
+            "Label": "",
+            "MessageRelay": {
+                "Enabled": relay,
+                "SMTPServer": f"{settings.relay_host}:{settings.relay_port}" if relay else "",
+                "ReturnPath": "",
+                "AllowedRecipients": allowed if relay else "",
+                "BlockedRecipients": "",
+                "OverrideFrom": "",
+                "PreserveMessageIDs": False,
+                "RecipientAllowlist": allowed if relay else "",  # Mailpit's older name
+            },
+            "SpamAssassin": False,
+            "ChaosEnabled": False,
+            "DuplicatesIgnored": False,
+            "HideDeleteAllButton": False,
         }
     )
 

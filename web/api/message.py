@@ -19,8 +19,10 @@ from mailyard.sandbox import (
 from mailyard.web.api import shapes
 from mailyard.web.api.describe import (
     ID,
+    LATEST_QUERY,
     MAILBOX,
-    NOT_FOUND,
+    TEXT_ERROR,
+    TEXT_NOT_FOUND,
     found_in_message,
     json_response,
     operation,
@@ -28,22 +30,25 @@ from mailyard.web.api.describe import (
     query,
     text_response,
 )
-from mailyard.web.api.params import str_param
+from mailyard.web.api.htmltext import body_text
+from mailyard.web.api.lookup import find_raw, find_record
+from mailyard.web.api.mime import mailpit_headers, mailpit_parts
 from mailyard.web.api.schemas import ref
 from mailyard.web.middleware.guard import same_site_or_direct
 from mailyard.web.services import services
 
 _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._ -]+")
+PART = path("part", "PartID from the message's Attachments or Inline")
 
 
-def content_disposition(name: str, fallback: str) -> str:
-    """`attachment` with an ASCII-safe filename and the full name as RFC 8187 `filename*`."""
+def content_disposition(name: str, fallback: str, kind: str = "attachment") -> str:
+    """`kind` with an ASCII-safe filename and the full name as RFC 8187 `filename*`."""
     plain = safe_filename(name, fallback)
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     readable = "".join(c for c in base if c.isprintable() and c not in '"\r\n').strip(" .")[:150]
     if readable and readable != plain:
-        return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(readable, safe='')}"
-    return f'attachment; filename="{plain}"'
+        return f"{kind}; filename=\"{plain}\"; filename*=UTF-8''{quote(readable, safe='')}"
+    return f'{kind}; filename="{plain}"'
 
 
 def safe_filename(name: str, fallback: str) -> str:
@@ -51,37 +56,42 @@ def safe_filename(name: str, fallback: str) -> str:
     return cleaned[:150] or fallback
 
 
-def _record(request: Request) -> MessageRecord:
-    return services(request).store.messages.get(
-        request.path_params["id"], str_param(request, "mailbox")
-    )
+def _view(request: Request, mailpit: bool = True) -> tuple[MessageRecord, bytes, MessageView]:
+    record = find_record(request, mailpit=mailpit)
+    raw = find_raw(request, record)
+    return record, raw, view_message(raw)
 
 
-def _raw(request: Request, record: MessageRecord) -> bytes:
-    return services(request).store.messages.raw(record.summary.seq)
-
-
-def _view(request: Request) -> tuple[MessageRecord, MessageView]:
-    record = _record(request)
-    return record, view_message(_raw(request, record))
+async def mark_read(request: Request, record: MessageRecord) -> None:
+    """Mailpit marks a message read when it is opened; a page of another site may not."""
+    if not record.summary.read and same_site_or_direct(request.headers):
+        await services(request).store.messages.set_read(True, [record.summary.id])
 
 
 @operation(
     "Get a message (marks it read)",
-    parameters=[ID, MAILBOX],
-    responses={"200": json_response(ref("Message")), "404": NOT_FOUND},
+    description="The ID may be `latest`: the newest message, or with `query` the newest match.",
+    parameters=[ID, LATEST_QUERY, MAILBOX],
+    responses={"200": json_response(ref("Message")), "400": TEXT_ERROR, "404": TEXT_NOT_FOUND},
+    errors="mailpit",
 )
 async def get_message(request: Request) -> Response:
-    record, view = _view(request)
-    # Mailpit marks a message read when it is opened; a page of another site may not.
-    if not record.summary.read and same_site_or_direct(request.headers):
-        await services(request).store.messages.set_read(True, [record.summary.id])
-    return JSONResponse(shapes.message(record, view))
+    record, raw, view = _view(request)
+    await mark_read(request, record)
+    inline, attachments = mailpit_parts(raw, view)
+    body = shapes.message(
+        record,
+        view,
+        text=await body_text(request, view),
+        inline=inline,
+        attachments=attachments,
+    )
+    return JSONResponse(body)
 
 
 @operation(
-    "Message headers: name -> values, names sorted",
-    parameters=[ID, MAILBOX],
+    "Message headers as Mailpit gives them: canonical names, raw values, names sorted",
+    parameters=[ID, LATEST_QUERY, MAILBOX],
     responses={
         "200": json_response(
             {
@@ -89,43 +99,60 @@ async def get_message(request: Request) -> Response:
                 "additionalProperties": {"type": "array", "items": {"type": "string"}},
             }
         ),
-        "404": NOT_FOUND,
+        "400": TEXT_ERROR,
+        "404": TEXT_NOT_FOUND,
     },
+    errors="mailpit",
 )
 async def get_headers(request: Request) -> Response:
-    _, view = _view(request)
-    return JSONResponse(shapes.headers(view))
+    record = find_record(request)
+    raw = find_raw(request, record)
+    return JSONResponse(mailpit_headers(raw, record, shapes.message_id(record.summary)))
 
 
 @operation(
     "The message exactly as received",
-    parameters=[ID, MAILBOX, query("dl", "Download as .eml")],
-    responses={"200": text_response("The raw message"), "404": NOT_FOUND},
+    parameters=[ID, LATEST_QUERY, MAILBOX, query("dl", "Download as .eml")],
+    responses={
+        "200": text_response("The raw message"),
+        "400": TEXT_ERROR,
+        "404": TEXT_NOT_FOUND,
+    },
+    errors="mailpit",
 )
 async def get_raw(request: Request) -> Response:
-    record = _record(request)
+    record = find_record(request)
     headers = {"X-Content-Type-Options": "nosniff"}
     if request.query_params.get("dl"):
         headers["Content-Disposition"] = f'attachment; filename="{record.summary.id}.eml"'
-    return Response(_raw(request, record), media_type="text/plain; charset=utf-8", headers=headers)
+    return Response(
+        find_raw(request, record), media_type="text/plain; charset=utf-8", headers=headers
+    )
 
 
 @operation(
     "One attachment or inline part, decoded",
-    parameters=[ID, path("part", "PartID from the message's Attachments or Inline"), MAILBOX],
+    parameters=[ID, PART, LATEST_QUERY, MAILBOX],
     responses={
-        "200": {"description": "The part, with its content type, as an attachment"},
-        "404": NOT_FOUND,
+        "200": {
+            "description": "The part, with its content type",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        "400": TEXT_ERROR,
+        "404": TEXT_NOT_FOUND,
     },
+    errors="mailpit",
 )
 async def get_part(request: Request) -> Response:
-    record = _record(request)
-    info, data = message_part(_raw(request, record), request.path_params["part"])
+    record = find_record(request)
+    info, data = message_part(find_raw(request, record), request.path_params["part"])
+    name = info.filename or info.content_id
     return Response(
         data,
         media_type=info.content_type if "/" in info.content_type else "application/octet-stream",
         headers={
-            "Content-Disposition": content_disposition(info.filename, f"part-{info.part_id}"),
+            # Mailpit says `inline`; a captured file is never shown as a page of ours.
+            "Content-Disposition": content_disposition(name, f"part-{info.part_id}"),
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "sandbox; default-src 'none'",
         },
@@ -136,7 +163,7 @@ async def get_part(request: Request) -> Response:
     "mailyard: every link, with its text, query and token parameters", "links", "Link"
 )
 async def get_links(request: Request) -> Response:
-    record, view = _view(request)
+    record, _, view = _view(request, mailpit=False)
     links = extract_links(view.text, view.html)
     return JSONResponse({"ID": record.summary.id, "links": [link.as_json() for link in links]})
 
@@ -145,6 +172,6 @@ async def get_links(request: Request) -> Response:
     "mailyard: one-time codes in the subject and body, most likely first", "codes", "Code"
 )
 async def get_codes(request: Request) -> Response:
-    record, view = _view(request)
+    record, _, view = _view(request, mailpit=False)
     codes = extract_codes(record.summary.subject, view.text, view.html)
     return JSONResponse({"ID": record.summary.id, "codes": [c.as_json() for c in codes]})

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+from dataclasses import replace
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from mailyard.sandbox import Page
 from mailyard.web.api import shapes
 from mailyard.web.api.describe import (
     ERROR,
@@ -12,6 +16,8 @@ from mailyard.web.api.describe import (
     MAILBOX,
     PAGING,
     SEARCH_HELP,
+    SEARCH_QUERY,
+    TEXT_ERROR,
     TZ,
     fields,
     json_body,
@@ -22,94 +28,157 @@ from mailyard.web.api.describe import (
     strings,
     text_response,
 )
+from mailyard.web.api.metrics import search_observer
+from mailyard.web.api.paging import before_term, gather, limit_param, start_param
 from mailyard.web.api.params import (
     cursor_param,
     float_param,
-    int_param,
     known_fields,
+    read_form_or_json,
     read_ids,
-    read_json,
     str_list,
     str_param,
+    tz_param,
 )
 from mailyard.web.api.schemas import ref
+from mailyard.web.api.surface import VERBATIM
 from mailyard.web.errors import RequestError
 from mailyard.web.services import Services, services
 
 MAX_WAIT = 300.0
 DEFAULT_WAIT = 30.0
+NO_QUERY = "Error: no search query"  # Mailpit's answer to an empty query
 
 
-def _page(request: Request, query_text: str | None) -> Response:
-    svc = services(request)
+def _answer(request: Request, page: Page) -> Response:
     mailbox = str_param(request, "mailbox")
-    page = svc.store.messages.page(
-        mailbox=mailbox,
-        start=int_param(request, "start", 0),
-        limit=int_param(request, "limit", 50, low=1, high=1000),
-        query=query_text,
-        tz=str_param(request, "tz"),
-    )
-    return JSONResponse(shapes.page(page, svc.store.tags.all(mailbox)))
+    return JSONResponse(shapes.page(page, services(request).store.tags.all(mailbox)))
+
+
+def _search_text(request: Request) -> str:
+    text = request.query_params.get("query", "").strip()
+    if not text:
+        raise RequestError(400, NO_QUERY, "query", code=VERBATIM)
+    return text
 
 
 @operation(
     "List messages, newest first",
-    parameters=[*PAGING, MAILBOX],
-    responses={"200": json_response(ref("MessagesSummary")), "400": ERROR},
+    description="`limit=0` lists every message. `before` lists only messages received before "
+    "that date (Mailpit's date forms; one it cannot read is ignored).",
+    parameters=[*PAGING, query("before", "Only messages received before this date"), MAILBOX],
+    responses={"200": json_response(ref("MessagesSummary")), "400": TEXT_ERROR},
+    errors="mailpit",
 )
 async def list_messages(request: Request) -> Response:
-    return _page(request, None)
+    svc = services(request)
+    start, limit = start_param(request), limit_param(request)
+    if limit == 0:  # Mailpit: every message, from the first
+        start, limit = 0, sys.maxsize
+    page = gather(
+        svc,
+        start=start,
+        limit=limit,
+        query=before_term(svc, request, None),
+        mailbox=str_param(request, "mailbox"),
+        tz=None,
+    )
+    # Mailpit's counts of a listing are the mailbox's, whatever `before` left out.
+    return _answer(request, replace(page, count=page.total, count_unread=page.unread))
 
 
 @operation(
     "Search messages",
-    description=SEARCH_HELP,
-    parameters=[query("query", "Search query", required=True), *PAGING, MAILBOX, TZ],
-    responses={"200": json_response(ref("MessagesSummary")), "400": ERROR},
+    description=SEARCH_HELP + " `limit=0` answers the counts only.",
+    parameters=[
+        SEARCH_QUERY,
+        *PAGING,
+        query("before", "Only messages received before this date"),
+        MAILBOX,
+        TZ,
+    ],
+    responses={"200": json_response(ref("MessagesSummary")), "400": TEXT_ERROR},
+    errors="mailpit",
 )
 async def search(request: Request) -> Response:
-    text = request.query_params.get("query")
-    if text is None:
-        raise RequestError(400, "query is required", "query")
-    return _page(request, text)
+    svc = services(request)
+    tz = tz_param(request)
+    text = _search_text(request)
+    before = before_term(svc, request, tz)
+    page = gather(
+        svc,
+        start=start_param(request),
+        limit=limit_param(request),
+        query=f"{text} {before}" if before else text,
+        mailbox=str_param(request, "mailbox"),
+        tz=tz,
+        observe=search_observer(request),
+    )
+    return _answer(request, page)
 
 
 @operation(
-    "Delete the given messages, or all (of the mailbox) without IDs",
+    "Delete the given messages, or all (of the mailbox) without a body or with IDs []",
+    description="The body is JSON (`IDs` matched case-insensitively) or a form (`ids=a&ids=b`, "
+    "as Mailpit's Python client sends it). A client that sends no Accept header (MailHog's "
+    "npm client) gets MailHog's empty answer instead of `ok`.",
     parameters=[MAILBOX],
     body=json_body(IDS_BODY),
-    responses={"200": text_response(), "400": ERROR},
+    responses={"200": text_response(), "400": TEXT_ERROR},
+    errors="mailpit",
 )
 async def delete_messages(request: Request) -> Response:
     ids = await read_ids(request)
     await services(request).store.messages.delete(ids or None, str_param(request, "mailbox"))
+    if "accept" not in request.headers:
+        return Response(b"", media_type="text/plain")  # MailHog's empty answer (web.api.mailhog)
     return PlainTextResponse("ok")
 
 
 @operation(
     "Delete every message matching a search",
     description=SEARCH_HELP,
-    parameters=[query("query", "Search query", required=True), MAILBOX, TZ],
-    responses={"200": text_response(), "400": ERROR},
+    parameters=[SEARCH_QUERY, MAILBOX, TZ],
+    responses={"200": text_response(), "400": TEXT_ERROR},
+    errors="mailpit",
 )
 async def delete_search(request: Request) -> Response:
-    text = request.query_params.get("query")
-    if not text:
-        raise RequestError(400, "query is required", "query")
+    text = _search_text(request)
     messages = services(request).store.messages
-    await messages.delete_matching(text, str_param(request, "mailbox"), str_param(request, "tz"))
+    await messages.delete_matching(text, str_param(request, "mailbox"), tz_param(request))
     return PlainTextResponse("ok")
 
 
+READ_BODY = fields(IDs=strings(), Read={"type": "boolean"}, Search={"type": ["string", "null"]})
+READ_FORM = {
+    "type": "object",
+    "properties": {
+        "ids": {"anyOf": [strings(), {"type": "string"}]},
+        "Read": {"type": "boolean"},
+    },
+    "additionalProperties": False,
+    "description": "As Mailpit's Python client sends it: ids (repeated) and Read",
+}
+
+
 @operation(
-    "Set read status of the given IDs, of a search, or of all",
+    "Set the read status of the given IDs, of a search's matches, or of every message",
+    description="JSON (keys matched case-insensitively), or a form (`ids=a&ids=b&Read=true`, "
+    "as Mailpit's Python client sends it). Without IDs and Search: every message (of the "
+    "mailbox); `{}` marks every message unread, as in Mailpit.",
     parameters=[MAILBOX, TZ],
-    body=json_body(fields(IDs=strings(), Read={"type": "boolean"}, Search={"type": "string"})),
-    responses={"200": text_response(), "400": ERROR},
+    body={
+        "required": True,
+        "content": {
+            "application/json": {"schema": READ_BODY},
+            "application/x-www-form-urlencoded": {"schema": READ_FORM},
+        },
+    },
+    responses={"200": text_response(), "400": TEXT_ERROR},
+    errors="mailpit",
 )
 async def set_read(request: Request) -> Response:
-    body = known_fields(await read_json(request, required=False), "IDs", "Read", "Search")
+    body = known_fields(await read_form_or_json(request), "IDs", "Read", "Search")
     read = body.get("Read", False)
     if not isinstance(read, bool):
         raise RequestError(400, "Read must be true or false", "Read")
@@ -117,14 +186,20 @@ async def set_read(request: Request) -> Response:
     if search_text is not None and not isinstance(search_text, str):
         raise RequestError(400, "Search must be a string", "Search")
     ids = str_list(body, "IDs")
+    search_text = (search_text or "").strip()
     if ids and search_text:
-        raise RequestError(400, "give either IDs or Search, not both", "Search")
+        raise RequestError(
+            400,
+            "You may specify either IDs or a search query, not both",
+            "Search",
+            code=VERBATIM,
+        )
     await services(request).store.messages.set_read(
         read,
         ids or None,
         search_text or None,
         str_param(request, "mailbox"),
-        str_param(request, "tz"),
+        tz_param(request),
     )
     return PlainTextResponse("ok")
 
@@ -171,7 +246,7 @@ async def wait(request: Request) -> Response:
     svc = services(request)
     query_text = request.query_params.get("query", "")
     mailbox = str_param(request, "mailbox")
-    tz = str_param(request, "tz")
+    tz = tz_param(request)
     timeout = float_param(request, "timeout", DEFAULT_WAIT, 0, MAX_WAIT)
     messages = svc.store.messages
     after = _cursor(svc, request)

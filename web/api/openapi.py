@@ -38,3 +38,12 @@ def document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
 @operation("This document", responses={"200": json_response({"type": "object"})})
 async def openapi_json(request: Request) -> Response:
     return JSONResponse(document(request.app.routes))
+
+
+@operation(
+    "This document, where Mailpit serves its own (Mailpit's routes are among ours)",
+    responses={"200": json_response({"type": "object"})},
+    errors="mailpit",
+)
+async def swagger_json(request: Request) -> Response:
+    return JSONResponse(document(request.app.routes))

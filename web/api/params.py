@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.requests import Request
 
@@ -63,6 +64,19 @@ def float_param(request: Request, name: str, default: float, low: float, high: f
 def str_param(request: Request, name: str) -> str | None:
     value = request.query_params.get(name)
     return value if value else None
+
+
+def tz_param(request: Request) -> str | None:
+    """`tz`, an IANA time zone name; one that names no zone is ignored (the server's zone is
+    used), as Mailpit does."""
+    name = request.query_params.get("tz", "").strip()
+    if not name or len(name) > 64:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+    return name
 
 
 async def _capped_body(request: Request, limit: int = MAX_JSON_BODY) -> bytes:
@@ -133,15 +147,44 @@ async def read_json_or_none(
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
+async def _form_pairs(request: Request) -> list[tuple[str, str]]:
+    try:
+        return parse_qsl((await _capped_body(request)).decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        raise RequestError(400, "the form is not UTF-8", "body") from None
+
+
+def _is_form(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type == "application/x-www-form-urlencoded"
+
+
+_FORM_BOOLEANS = {"true": True, "false": False}
+
+
+async def read_form_or_json(request: Request) -> dict[str, Any]:
+    """A required JSON object, or a form as Mailpit's Python client sends one (`ids=a&ids=b&
+    Read=true`): `ids` (any case, repeated) is a list, `Read` is `true` or `false`."""
+    if not _is_form(request):
+        return await read_json(request)
+    values: dict[str, Any] = {}
+    for key, value in await _form_pairs(request):
+        if key.lower() == "ids":
+            values.setdefault("ids", []).append(value)
+        elif key in values:
+            raise RequestError(400, f"{key} is given twice", key)
+        else:
+            values[key] = (
+                _FORM_BOOLEANS.get(value.lower(), value) if key.lower() == "read" else value
+            )
+    return values
+
+
 async def read_ids(request: Request) -> list[str] | None:
     """`IDs` from a JSON body, or from a form (`IDs=a&IDs=b`, as Mailpit's Python client sends
     a DELETE): None when there is no body at all, which Mailpit documents as "all"."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
-    if content_type == "application/x-www-form-urlencoded":
-        try:
-            pairs = parse_qsl((await _capped_body(request)).decode("utf-8"), keep_blank_values=True)
-        except UnicodeDecodeError:
-            raise RequestError(400, "the form is not UTF-8", "body") from None
+    if _is_form(request):
+        pairs = await _form_pairs(request)
         unknown = sorted({k for k, _ in pairs if k.lower() != "ids"})
         if unknown:
             raise RequestError(
@@ -206,3 +249,8 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+async def read_body(request: Request, limit: int = MAX_JSON_BODY) -> bytes:
+    """The raw body, capped (for routes that parse it their own way, as Mailpit's chaos API)."""
+    return await _capped_body(request, limit)

@@ -1,22 +1,45 @@
 """The message's bodies as a browser sees them: `/view/{ID}.html` in a CSP sandbox, `.txt`, and
-the inline images its HTML points at.
+the inline images its HTML points at (Mailpit's `server/apiv1/testing.go`).
 
 Captured HTML is hostile: it is served on its own, with a CSP `sandbox` (no scripts, no
 same-origin rights) and `default-src 'none'`; remote images, CSS and fonts load only when the
 reader asks for them (`remote=1`). Inline images come only from this message's own parts, and
 only raster types: never HTML or SVG.
+
+`cid:` references are found as Mailpit finds them (`linkInlineImages`: `=`, an optional quote,
+`cid:<Content-ID>` in any case, then one of `"'|\\s/>;`) but point at `/view/{ID}/part/{PartID}`
+rather than Mailpit's `/api/v1/message/{ID}/part/{PartID}`: the API refuses image loads (a
+captured email must not drive it), and the view's CSP allows images from that path alone. The
+image shows the same.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 
+import lxml.html
+from lxml.etree import ParserError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from mailyard.sandbox import MessageView, message_part, view_message
-from mailyard.web.api.describe import ID, MAILBOX, NOT_FOUND, operation, path, query, text_response
-from mailyard.web.api.params import str_param
+from mailyard.web.api.describe import (
+    ID,
+    LATEST_QUERY,
+    MAILBOX,
+    NOT_FOUND,
+    TEXT_ERROR,
+    TEXT_NOT_FOUND,
+    operation,
+    path,
+    query,
+    text_response,
+)
+from mailyard.web.api.htmltext import body_text
+from mailyard.web.api.lookup import find_raw, find_record
+from mailyard.web.api.message import mark_read
+from mailyard.web.api.surface import MESSAGE_NOT_FOUND, VERBATIM
 from mailyard.web.errors import RequestError
 from mailyard.web.services import services
 
@@ -40,18 +63,37 @@ HTML_VIEW_HEADERS = {
 }
 RASTER = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
-_CID = re.compile(r"""(src\s*=\s*["']?)cid:([^"'\s>]+)""", re.IGNORECASE)
+_CID_START = re.compile(r"""=["']?cid:""", re.IGNORECASE)
+_CID_END = frozenset("\"'|\\s/>;")
 _SCHEME_QUERY = re.compile(r"\(\s*prefers-color-scheme\s*:\s*(dark|light)\s*\)", re.IGNORECASE)
+MAX_CIDS = 1000
 
 
 def rewrite_cids(html: str, message_id: str, parts: dict[str, str]) -> str:
-    """Point `cid:` images at the inline-part route; unknown ids stay (and load nothing)."""
-
-    def replace(match: re.Match[str]) -> str:
-        part = parts.get(match.group(2).strip("<>"))
-        return f"{match.group(1)}/view/{message_id}/part/{part}" if part else match.group(0)
-
-    return _CID.sub(replace, html)
+    """Point `cid:` references at the inline-part route, as Mailpit matches them; a reference
+    to an unknown Content-ID stays (and loads nothing). One pass over the HTML: at each
+    `cid:`, the Content-IDs of each length present are looked up (case-insensitively)."""
+    by_length: dict[int, dict[str, str]] = {}
+    for cid, part in list(parts.items())[:MAX_CIDS]:
+        if cid:
+            by_length.setdefault(len(cid), {}).setdefault(cid.lower(), part)
+    if not by_length:
+        return html
+    out, at = [], 0
+    for match in _CID_START.finditer(html):
+        if match.start() < at:
+            continue
+        start = match.end()
+        for length, known in by_length.items():
+            end = start + length
+            found = known.get(html[start:end].lower())
+            if found is not None and html[end : end + 1] in _CID_END:
+                out.append(html[at : start - 4])
+                out.append(f"/view/{message_id}/part/{found}")
+                at = end
+                break
+    out.append(html[at:])
+    return "".join(out)
 
 
 def force_scheme(html: str, scheme: str | None) -> str:
@@ -70,32 +112,64 @@ def force_scheme(html: str, scheme: str | None) -> str:
 def html_for_view(view: MessageView, message_id: str, scheme: str | None) -> str:
     """The HTML body as the inbox shows it: inline images pointed at their parts, and the
     colour scheme forced when asked."""
-    inline = {p.content_id: p.part_id for p in view.inline + view.attachments if p.content_id}
+    inline: dict[str, str] = {}
+    for p in view.inline + view.attachments:  # the first part with a Content-ID wins
+        inline.setdefault(p.content_id, p.part_id)
     return force_scheme(rewrite_cids(view.html, message_id, inline), scheme)
 
 
-def _view(request: Request) -> tuple[str, MessageView]:
-    messages = services(request).store.messages
-    record = messages.get(request.path_params["id"], str_param(request, "mailbox"))
-    return record.summary.id, view_message(messages.raw(record.summary.seq))
+NO_HTML = "This message does not contain a HTML part"
+
+
+async def _opened(request: Request) -> tuple[str, MessageView]:
+    """The message (an unknown one is Mailpit's `Message not found`), marked read."""
+    record = find_record(request, missing=MESSAGE_NOT_FOUND)
+    await mark_read(request, record)
+    return record.summary.id, view_message(find_raw(request, record))
+
+
+def embedded(html: str) -> str:
+    """Mailpit's `embed=1`: the HTML as a whole document whose links open a new window."""
+    try:
+        document = lxml.html.document_fromstring(html)
+    except (ParserError, ValueError):
+        return html
+    for anchor in document.iter("a"):
+        anchor.set("target", "_blank")
+        anchor.set("rel", "noreferrer noopener")
+    return str(
+        lxml.html.tostring(document, encoding="unicode", method="html", doctype="<!DOCTYPE html>")
+    )
 
 
 @operation(
-    "The HTML body, in a CSP sandbox; remote content blocked unless remote=1",
+    "The HTML body, in a CSP sandbox; remote content blocked unless remote=1 (marks it read)",
     parameters=[
         ID,
+        LATEST_QUERY,
         MAILBOX,
-        query("remote", "1 allows remote images, CSS and fonts for this view"),
-        query("scheme", "light or dark: preview the email's own colour-scheme styles"),
+        query("embed", "1: a whole document whose links open in a new window (Mailpit's)"),
+        query("remote", "mailyard: 1 allows remote images, CSS and fonts for this view"),
+        query("scheme", "mailyard: light or dark, to preview the email's colour-scheme styles"),
     ],
-    responses={"200": {"description": "HTML", "content": {"text/html": {}}}, "404": NOT_FOUND},
+    responses={
+        "200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}},
+        "400": TEXT_ERROR,
+        "404": TEXT_NOT_FOUND,
+    },
+    errors="mailpit",
 )
 async def view_html(request: Request) -> Response:
-    message_id, view = _view(request)
+    message_id, view = await _opened(request)
+    if not view.html:
+        raise RequestError(404, NO_HTML, code=VERBATIM)
     remote = request.query_params.get("remote") == "1"
     policy = HTML_VIEW_REMOTE_CSP if remote else own_images_only(request, message_id)
+    html = html_for_view(view, message_id, request.query_params.get("scheme"))
+    if request.query_params.get("embed") == "1":
+        html = await asyncio.to_thread(embedded, html) if len(html) > 64 * 1024 else embedded(html)
     return Response(
-        html_for_view(view, message_id, request.query_params.get("scheme")),
+        html,
         media_type="text/html; charset=utf-8",
         headers={"Content-Security-Policy": policy, **HTML_VIEW_HEADERS},
     )
@@ -112,14 +186,15 @@ def own_images_only(request: Request, message_id: str) -> str:
 
 
 @operation(
-    "The text body",
-    parameters=[ID, MAILBOX],
-    responses={"200": text_response("Text"), "404": NOT_FOUND},
+    "The text body (an HTML-only message's HTML as text), marks it read",
+    parameters=[ID, LATEST_QUERY, MAILBOX],
+    responses={"200": text_response("Text"), "400": TEXT_ERROR, "404": TEXT_NOT_FOUND},
+    errors="mailpit",
 )
 async def view_text(request: Request) -> Response:
-    _, view = _view(request)
+    _, view = await _opened(request)
     return Response(
-        view.text,
+        await body_text(request, view),
         media_type="text/plain; charset=utf-8",
         headers={"X-Content-Type-Options": "nosniff"},
     )

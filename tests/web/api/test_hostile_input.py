@@ -1,5 +1,6 @@
 """Input that once answered 500, or did what it did not say: each now a clear 4xx naming the
-field, on a connection that stays open (issue 9, breaks 5 and 6)."""
+field, on a connection that stays open (issue 9, breaks 5 and 6). On Mailpit's routes the error
+is Mailpit's plain text, still naming the field; on ours it is JSON with a `field`."""
 
 from __future__ import annotations
 
@@ -21,16 +22,17 @@ def test_a_cursor_that_is_no_number_is_looked_up_as_an_id(
     assert response.status_code == 404 and response.json()["error"]["field"] == field
 
 
+def field_of(response: httpx.Response) -> str:
+    """The field an error names: JSON's `field`, or the text of Mailpit's plain-text error."""
+    if response.headers["content-type"].startswith("application/json"):
+        return str(response.json()["error"]["field"])
+    return response.text
+
+
 @pytest.mark.parametrize(
     ("path", "params", "field"),
     [
-        ("/api/v1/messages", {"start": "9" * 30}, "start"),
-        ("/api/v1/messages", {"limit": "9" * 30}, "limit"),
-        ("/api/v1/messages", {"start": "٣"}, "start"),
         ("/api/v1/messages/wait", {"after": "9" * 30, "timeout": "0"}, "after"),
-        ("/api/v1/search", {"query": "after:99999999999d"}, "query"),
-        ("/api/v1/search", {"query": "larger:" + "9" * 300}, "query"),
-        ("/api/v1/search", {"query": "before:" + "9" * 300}, "query"),
         ("/ui/rows", {"before": "9" * 30}, "before"),
     ],
 )
@@ -40,7 +42,20 @@ def test_absurd_numbers_are_a_400_naming_the_field(
     response = api.get(path, params=params)
     assert response.status_code == 400, response.text
     if path.startswith("/api/"):
-        assert response.json()["error"]["field"] == field
+        assert field in field_of(response)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"start": "9" * 30}, {"limit": "9" * 30}, {"start": "٣"}, {"start": "-5", "limit": "x"}],
+)
+def test_absurd_paging_is_read_as_mailpit_reads_it(
+    api: httpx.Client, params: dict[str, str]
+) -> None:
+    """Mailpit never refuses paging: a bad start is 0, a bad limit 50."""
+    response = api.get("/api/v1/messages", params=params)
+    assert response.status_code == 200
+    assert response.json()["start"] == 0
 
 
 @pytest.mark.parametrize(
@@ -56,7 +71,7 @@ def test_absurd_numbers_are_a_400_naming_the_field(
 def test_json_nested_100000_deep_is_refused(api: httpx.Client, method: str, path: str) -> None:
     body = b'{"IDs": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     response = api.request(method, path, content=body, headers={"content-type": "application/json"})
-    assert response.status_code == 400 and response.json()["error"]["field"] == "body"
+    assert response.status_code == 400 and "nested too deeply" in response.text
 
 
 def test_a_lone_surrogate_in_ids_is_refused(api: httpx.Client) -> None:
@@ -66,7 +81,7 @@ def test_a_lone_surrogate_in_ids_is_refused(api: httpx.Client) -> None:
         content=b'{"IDs": ["\\ud800"]}',
         headers={"content-type": "application/json"},
     )
-    assert response.status_code == 400 and response.json()["error"]["field"] == "body"
+    assert response.status_code == 400 and "surrogate" in response.text
 
 
 def test_delete_with_lowercase_ids_deletes_only_those(
@@ -107,7 +122,8 @@ def test_an_object_without_ids_never_means_all(
 
 def test_ids_and_search_together_are_refused(api: httpx.Client) -> None:
     response = api.put("/api/v1/messages", json={"IDs": ["a"], "Search": "x", "Read": True})
-    assert response.status_code == 400 and response.json()["error"]["field"] == "Search"
+    assert response.status_code == 400
+    assert response.text == "You may specify either IDs or a search query, not both"
 
 
 def test_a_form_encoded_delete_deletes_those_ids(
