@@ -1,17 +1,26 @@
-"""The web inbox in a real Chromium (Debian's, driven by Playwright) against a real server."""
+"""The web inbox in a real Chromium (Debian's, driven by Playwright) against a real server.
+
+One browser and one server per module; each test keeps to a mailbox of its own, and the tests
+about the page's behaviour run at a desktop (1280 x 800) and a phone (390 x 844) viewport. Every
+page opened by the `tab` fixture must end without a script error.
+"""
 
 from __future__ import annotations
 
 import re
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
+import httpx
 import pytest
-from support.mail import Server, make_message, send
-from support.servers import start_process as start_server
+from support.mail import make_message, messages, send
+from support.servers import Process, start_process
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -27,67 +36,428 @@ ARGS = [
     "--no-first-run",
 ]
 WAIT_MS = 10_000
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+Page = Any  # playwright's Page: the sync API is untyped for mypy here
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Any]:
     with playwright.sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield chromium
         chromium.close()
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Server]:
-    """A fresh server per test: the page shows exactly this test's mail."""
-    server = start_server(tmp_path)
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
+    server = start_process(tmp_path_factory.mktemp("site"))
     yield server
-    assert server.stop() == 0
+    assert server.stop() == 0, server.output()
 
 
 @pytest.fixture
-def page(browser: object, site: Server) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1200, "height": 850})  # type: ignore[attr-defined]
+def api(site: Process) -> Iterator[httpx.Client]:
+    with site.api() as client:
+        yield client
+
+
+@pytest.fixture(params=["desktop", "phone"])
+def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
+    return DESKTOP if request.param == "desktop" else PHONE
+
+
+def _new_tab(browser: Any, viewport: dict[str, int], **options: Any) -> tuple[Page, list[str]]:
+    context = browser.new_context(viewport=viewport, **options)
     tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
     tab.dialogs = []
-    tab.on("dialog", lambda d: (tab.dialogs.append(d.message), d.dismiss()))
-    yield tab
-    context.close()
+    tab.on("dialog", lambda d: (tab.dialogs.append(d.message), d.accept()))
+    return tab, errors
 
 
-def test_new_mail_appears_without_reload_with_unread_count(page: object, site: Server) -> None:
-    page.goto(site.url + "/")  # type: ignore[attr-defined]
-    page.wait_for_selector("text=No mail yet")  # type: ignore[attr-defined]
-    send(site, make_message(subject="Arrives live"))
-    page.wait_for_selector("tr.row >> text=Arrives live", timeout=WAIT_MS)  # type: ignore[attr-defined]
-    expect(page).to_have_title(re.compile(r"^\(1\) "), timeout=WAIT_MS)
-    send(site, make_message(subject="Second one"))
-    page.wait_for_selector("tr.row >> text=Second one", timeout=WAIT_MS)  # type: ignore[attr-defined]
-    assert page.locator("tr.row").first.inner_text().count("Second one") == 1  # type: ignore[attr-defined]
+@pytest.fixture
+def tab(browser: Any, viewport: dict[str, int]) -> Iterator[Page]:
+    page, errors = _new_tab(browser, viewport)
+    yield page
+    page.context.close()
+    assert errors == [], "a script failed on the page"
 
 
-def test_search_narrows_the_list(page: object, site: Server) -> None:
-    send(site, make_message(subject="Reset your password"))
-    send(site, make_message(subject="Welcome aboard"))
-    page.goto(site.url + "/")  # type: ignore[attr-defined]
-    assert page.locator("tr.row").count() == 2  # type: ignore[attr-defined]
-    page.fill("#q", "subject:welcome")  # type: ignore[attr-defined]
-    expect(page.locator("tr.row")).to_have_count(1, timeout=WAIT_MS)  # type: ignore[attr-defined]
-    assert "Welcome aboard" in page.locator("tr.row").inner_text()  # type: ignore[attr-defined]
+@pytest.fixture
+def desktop(browser: Any) -> Iterator[Page]:
+    page, errors = _new_tab(browser, DESKTOP)
+    yield page
+    page.context.close()
+    assert errors == [], "a script failed on the page"
 
 
-def test_html_tab_renders_in_a_sandboxed_frame(page: object, site: Server) -> None:
-    send(site, make_message(subject="Styled", html="<h1 id='hello'>Hello from HTML</h1>"))
-    page.goto(site.url + "/")  # type: ignore[attr-defined]
-    page.click("tr.row")  # type: ignore[attr-defined]
-    frame_element = page.wait_for_selector("#mail-frame")  # type: ignore[attr-defined]
+def at(site: Process, path: str = "/", **params: str) -> str:
+    return site.url + path + ("?" + urlencode(params) if params else "")
+
+
+def ids(api: httpx.Client, mailbox: str) -> dict[str, str]:
+    return {str(m["Subject"]): str(m["ID"]) for m in messages(api, mailbox)}
+
+
+def open_live(tab: Page, url: str) -> None:
+    """Open an inbox page and wait until its live stream is connected."""
+    tab.goto(url)
+    expect(tab.locator("#live")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+
+
+def is_phone(tab: Page) -> bool:
+    return bool(tab.viewport_size["width"] < 640)
+
+
+# -- the inbox: live, search, counts ---------------------------------------------------------
+
+
+def test_new_mail_appears_live_and_the_counts_follow(
+    tab: Page, site: Process, mailbox: str
+) -> None:
+    open_live(tab, at(site, mailbox=mailbox))
+    expect(tab.locator("tr.empty")).to_contain_text("No mail yet")
+    send(site, make_message(subject="Arrives live"), mailbox)
+    expect(tab.locator("tr.row")).to_have_count(1, timeout=WAIT_MS)
+    expect(tab).to_have_title(re.compile(r"^\(1\) "), timeout=WAIT_MS)
+    expect(tab.locator("#summary")).to_have_text("1 message, 1 unread")
+    send(site, make_message(subject="Second one"), mailbox)
+    expect(tab.locator("tr.row").first).to_contain_text("Second one", timeout=WAIT_MS)
+    expect(tab.locator("#summary")).to_have_text("2 messages, 2 unread")
+    expect(tab.locator("#delete-all")).to_have_text("Delete all 2")
+
+
+def test_live_search_keeps_summary_label_and_url_with_the_search(
+    tab: Page, site: Process, mailbox: str
+) -> None:
+    for subject in ("alpha one", "alpha two", "beta"):
+        send(site, make_message(subject=subject), mailbox)
+    open_live(tab, at(site, mailbox=mailbox))
+    expect(tab.locator("#summary")).to_have_text("3 messages, 3 unread")
+    tab.fill("#q", "subject:alpha")
+    expect(tab.locator("tr.row")).to_have_count(2, timeout=WAIT_MS)
+    expect(tab.locator("#summary")).to_have_text("2 matching, 2 unread")
+    expect(tab.locator("#delete-all")).to_have_text("Delete 2 matching")
+    expect(tab).to_have_url(re.compile(r"[?&]q=subject%3Aalpha"))
+
+    # Mail arriving during a search: the summary counts the search, not the mailbox.
+    send(site, make_message(subject="gamma"), mailbox)
+    send(site, make_message(subject="alpha three"), mailbox)
+    expect(tab.locator("tr.row")).to_have_count(3, timeout=WAIT_MS)
+    expect(tab.locator("#summary")).to_have_text("3 matching, 3 unread")
+    expect(tab.locator("#delete-all")).to_have_text("Delete 3 matching")
+
+    tab.reload()
+    expect(tab.locator("#q")).to_have_value("subject:alpha")
+    expect(tab.locator("tr.row")).to_have_count(3)
+    expect(tab.locator("#summary")).to_have_text("3 matching, 3 unread")
+    tab.fill("#q", "")
+    expect(tab.locator("tr.row")).to_have_count(5, timeout=WAIT_MS)
+    expect(tab.locator("#summary")).to_have_text("5 messages, 5 unread")
+    expect(tab).not_to_have_url(re.compile(r"[?&]q="))
+
+
+def test_a_refused_query_says_why_instead_of_listing_everything(
+    tab: Page, site: Process, mailbox: str
+) -> None:
+    send(site, make_message(subject="alpha"), mailbox)
+    send(site, make_message(subject="beta"), mailbox)
+    open_live(tab, at(site, mailbox=mailbox))
+    tab.fill("#q", "before:notadate")
+    error = tab.locator("#search-error")
+    expect(error).to_be_visible(timeout=WAIT_MS)
+    expect(error).to_contain_text("notadate")
+    expect(tab.locator("tr.row")).to_have_count(0)
+    expect(tab.locator("#q")).to_have_attribute("aria-invalid", "true")
+    expect(tab.locator("#summary")).not_to_contain_text("2 messages")
+    expect(tab.locator("#delete-all")).to_be_disabled()
+
+    tab.fill("#q", "subject:alpha")
+    expect(tab.locator("tr.row")).to_have_count(1, timeout=WAIT_MS)
+    expect(error).to_have_count(0)
+    expect(tab.locator("#q")).not_to_have_attribute("aria-invalid", "true")
+
+    response = tab.goto(at(site, q="subject:", mailbox=mailbox))
+    assert response.status == 400
+    expect(tab.locator("#search-error")).to_contain_text("needs a value")
+    expect(tab.locator("#q")).to_have_value("subject:")
+
+
+# -- the inbox at both widths: selection, dates, density, time --------------------------------
+
+
+def test_selection_dates_and_ten_rows_per_screen(
+    tab: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    for i in range(12):
+        send(site, make_message(subject=f"Message number {i}"), mailbox)
+    open_live(tab, at(site, mailbox=mailbox))
+    rows = tab.locator("tr.row")
+    expect(rows).to_have_count(12)
+    first = rows.first
+    expect(first.locator("input.select")).to_be_visible()
+    expect(first.locator("time.ago")).to_be_visible()
+    expect(first.locator(".size")).to_be_visible()
+    expect(tab.locator("#selection")).to_be_hidden()
+
+    rows.nth(0).locator("input.select").check()
+    rows.nth(1).locator("input.select").check()
+    expect(tab.locator("#selected-count")).to_have_text("2 selected")
+    expect(tab.locator("#delete-all")).to_be_hidden()
+    tab.click("#mark-read")
+    expect(tab.locator("tr.row.unread")).to_have_count(10, timeout=WAIT_MS)
+    read = [m["Subject"] for m in messages(api, mailbox) if m["Read"]]
+    assert read == ["Message number 11", "Message number 10"]
+    expect(tab.locator("tr.row input.select:checked")).to_have_count(2)  # kept across refresh
+
+    tab.check("#select-all")
+    expect(tab.locator("#selected-count")).to_have_text("12 selected")
+    tab.uncheck("#select-all")
+    expect(tab.locator("#selection")).to_be_hidden()
+    expect(tab.locator("#summary")).to_have_text("12 messages, 10 unread")
+
+    shown = tab.evaluate(
+        "Array.from(document.querySelectorAll('tr.row'))"
+        ".filter(r => r.getBoundingClientRect().bottom <= innerHeight).length"
+    )
+    assert shown >= 10, f"{shown} rows fit on the first screen"
+    assert tab.evaluate("document.documentElement.scrollWidth") <= tab.viewport_size["width"]
+
+
+def test_relative_times_move_on_without_a_reload(tab: Page, site: Process, mailbox: str) -> None:
+    send(site, make_message(subject="Ticking"), mailbox)
+    tab.clock.install()
+    open_live(tab, at(site, mailbox=mailbox))
+    when = tab.locator("tr.row time.ago")
+    expect(when).to_have_text(re.compile(r"just now|\d+ s ago"))
+    tab.clock.fast_forward("03:00")
+    expect(when).to_have_text("3 min ago")
+    tab.clock.fast_forward("02:00:00")
+    expect(when).to_have_text("2 h ago")
+
+
+# -- one message ---------------------------------------------------------------------------
+
+
+def test_opening_an_unread_message_marks_it_read_and_the_button_says_so(
+    tab: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    send(site, make_message(subject="Unread at first"), mailbox)
+    open_live(tab, at(site, mailbox=mailbox))
+    tab.click("tr.row .subject a")
+    toggle = tab.locator("#toggle-read")
+    counts = tab.locator("#mailbox option:checked")
+    expect(toggle).to_have_text("Mark unread", timeout=WAIT_MS)
+    expect(counts).to_have_text(f"{mailbox} (1)")  # the header's counts follow
+    assert messages(api, mailbox)[0]["Read"] is True
+    toggle.click()
+    expect(toggle).to_have_text("Mark read")
+    expect(counts).to_have_text(f"{mailbox} (1, 1 unread)")
+    assert messages(api, mailbox)[0]["Read"] is False
+
+
+def test_newer_and_older_follow_the_mailbox_and_the_search(
+    tab: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    for subject in ("keep 1", "other", "keep 2", "keep 3"):
+        send(site, make_message(subject=subject), mailbox)
+    open_live(tab, at(site, mailbox=mailbox, q="subject:keep"))
+
+    def opened(subject: str) -> None:
+        expect(tab.locator("h1.subject")).to_have_text(subject)
+        # Its script has run once it has marked the message read: keys work from then on.
+        expect(tab.locator("#toggle-read")).to_have_text("Mark unread")
+
+    tab.click("tr.row:has-text('keep 2') .subject a")
+    opened("keep 2")
+    tab.keyboard.press("j")
+    opened("keep 1")
+    expect(tab.locator("#older")).to_have_attribute("aria-disabled", "true")
+    tab.keyboard.press("k")
+    opened("keep 2")
+    tab.click("#newer")
+    opened("keep 3")
+    tab.click("#back")
+    expect(tab.locator("#q")).to_have_value("subject:keep")
+    expect(tab.locator("tr.row")).to_have_count(3)
+
+
+def test_tags_are_editable_on_the_message_page(
+    tab: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    send(site, make_message(subject="Tag me", to="jane+signup@example.com", X_Tags="beta"), mailbox)
+    tab.goto(at(site, f"/message/{ids(api, mailbox)['Tag me']}"))
+    chips = tab.locator("#tags .tag-name")
+    expect(chips).to_have_text(["beta", "signup"])
+    tab.fill("#tag-input", "vip")
+    tab.keyboard.press("Enter")
+    expect(chips).to_have_text(["beta", "signup", "vip"], timeout=WAIT_MS)
+    expect(tab.locator("#tag-input")).to_be_focused()
+    tab.click("[aria-label='Remove tag signup']")
+    expect(chips).to_have_text(["beta", "vip"], timeout=WAIT_MS)
+    assert messages(api, mailbox)[0]["Tags"] == ["beta", "vip"]
+    tab.fill("#tag-input", "x" * 150)
+    tab.keyboard.press("Enter")
+    expect(tab.locator("#tag-error [role=alert]")).to_contain_text("at most 100 characters")
+    expect(chips).to_have_text(["beta", "vip"])
+
+
+LONG_HTML = "<h1 id=top>Top</h1>" + "<p>A line of a long email.</p>" * 200 + "<p id=end>End</p>"
+
+
+def test_the_message_frame_fills_the_window_with_one_scrollbar(
+    tab: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    send(site, make_message(subject="Long", html=LONG_HTML), mailbox)
+    tab.goto(at(site, f"/message/{ids(api, mailbox)['Long']}"))
+    frame = tab.frame_locator("#mail-frame")
+    expect(frame.locator("#top")).to_be_visible(timeout=WAIT_MS)
+    height = tab.viewport_size["height"]
+    box = tab.locator("#mail-frame").bounding_box()
+    assert tab.evaluate("document.documentElement.scrollHeight") <= height  # the page stays put
+    assert box["y"] + box["height"] <= height + 1  # the frame ends inside the window
+    assert box["height"] >= (0.45 if is_phone(tab) else 0.5) * height
+    frame.locator("#end").scroll_into_view_if_needed()  # the email scrolls inside its frame
+    expect(frame.locator("#end")).to_be_in_viewport()
+
+
+def test_failed_test_send_in_the_preview_says_why(tab: Page, site: Process) -> None:
+    tab.goto(at(site, "/preview", concept="welcome"))
+    tab.fill("#test-to", "nobody")
+    card = tab.locator(".card").first
+    card.locator("button.send-test").click()
+    expect(card.locator(".sent [role=alert]")).to_contain_text(
+        "not a plain email address", timeout=WAIT_MS
+    )
+
+
+# -- failures of the server itself are seen ------------------------------------------------
+
+
+def test_a_server_that_goes_away_and_comes_back_is_seen(
+    browser: Any, tmp_path: Path, mailbox: str
+) -> None:
+    first = start_process(tmp_path)
+    send(first, make_message(subject="Before the restart"), mailbox)
+    inbox, inbox_errors = _new_tab(browser, DESKTOP)
+    preview, preview_errors = _new_tab(browser, DESKTOP)
+    second: Process | None = None
+    try:
+        open_live(inbox, at(first, mailbox=mailbox))
+        preview.goto(at(first, "/preview", concept="welcome"))
+        assert first.stop() == 0
+
+        expect(inbox.locator("#live")).to_have_attribute("data-state", "down", timeout=WAIT_MS)
+        inbox.locator("tr.row input.select").check()
+        inbox.click("#mark-read")
+        expect(inbox.locator("#toasts [role=alert]")).to_contain_text("did not answer")
+        inbox.fill("#q", "subject:before")
+        expect(inbox.locator("#summary")).to_contain_text("Not up to date", timeout=WAIT_MS)
+
+        second = start_process(tmp_path, "--http-port", str(first.http_port), db=first.db)
+        expect(inbox.locator("#live")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+        # The page from before the restart holds a token the new process does not know.
+        preview.locator("button.send-test").first.click()
+        expect(preview.locator(".sent [role=alert]").first).to_contain_text(
+            "stale; reload", timeout=WAIT_MS
+        )
+    finally:
+        inbox.context.close()
+        preview.context.close()
+        if second is not None:
+            assert second.stop() == 0
+    assert inbox_errors == [] and preview_errors == []
+
+
+# -- phones: no word broken inside --------------------------------------------------------
+
+BROKEN_WORDS = """
+() => {
+  const broken = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (node.parentElement.closest('.mono, code, pre, .url, .visually-hidden, [hidden]')) continue;
+    for (const word of node.data.matchAll(/[A-Za-z]{2,}/g)) {
+      const range = document.createRange();
+      range.setStart(node, word.index);
+      range.setEnd(node, word.index + word[0].length);
+      const lines = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top)));
+      if (lines.size > 1) broken.push(word[0]);
+    }
+  }
+  return broken;
+}
+"""
+
+
+def test_no_page_breaks_a_word_on_a_phone(
+    browser: Any, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    for concept in ("password-reset", "welcome"):
+        api.post(
+            "/api/v1/email-test",
+            json={"emailConcept": concept, "recipientEmail": "someone.long@example.com"},
+        ).raise_for_status()
+    send(site, make_message(subject="Confirm your registration", html="<p>x</p>"), mailbox)
+    page, errors = _new_tab(browser, PHONE)
+    try:
+        for path, params in (
+            ("/status", {}),
+            ("/", {"mailbox": mailbox}),
+            (f"/message/{ids(api, mailbox)['Confirm your registration']}", {}),
+        ):
+            page.goto(at(site, path, **params))
+            assert page.evaluate(BROKEN_WORDS) == [], path
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+        page.click("#tab-checks")
+        assert page.evaluate(BROKEN_WORDS) == []
+    finally:
+        page.context.close()
+    assert errors == []
+
+
+def test_pages_keep_the_strict_policy(
+    desktop: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    violations: list[str] = []
+    desktop.on(
+        "console",
+        lambda m: (
+            "Content Security Policy" in m.text
+            and "/view/" not in (m.location or {}).get("url", "")
+            and violations.append(m.text)
+        ),
+    )
+    send(site, make_message(subject="Plain", html="<p>plain</p>"), mailbox)
+    for path in ("/", "/status", "/preview", f"/message/{ids(api, mailbox)['Plain']}"):
+        desktop.goto(at(site, path))
+        desktop.wait_for_load_state("load")
+    desktop.goto(at(site, "/message/nope"))
+    expect(desktop.locator("[role=alert]")).to_contain_text("not found")
+    assert violations == []
+
+
+# -- what worked before keeps working --------------------------------------------------------
+
+
+def test_html_tab_renders_in_a_sandboxed_frame(
+    desktop: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    send(site, make_message(subject="Styled", html="<h1 id='hello'>Hello from HTML</h1>"), mailbox)
+    desktop.goto(at(site, mailbox=mailbox))
+    desktop.click("tr.row")
+    frame_element = desktop.wait_for_selector("#mail-frame")
     sandbox = frame_element.get_attribute("sandbox") or ""
     assert "allow-scripts" not in sandbox and "allow-same-origin" not in sandbox
     frame = frame_element.content_frame()
     frame.wait_for_selector("#hello", timeout=WAIT_MS)
     assert frame.inner_text("#hello") == "Hello from HTML"
-    page.click("#tab-text")  # type: ignore[attr-defined]
-    assert "Hello there" in page.inner_text("#panel-text")  # type: ignore[attr-defined]
+    desktop.click("#tab-text")
+    assert "Hello there" in desktop.inner_text("#panel-text")
 
 
 HOSTILE_HTML = """
@@ -103,9 +473,11 @@ HOSTILE_HTML = """
 """
 
 
-def test_hostile_email_executes_nothing(page: object, site: Server) -> None:
-    messages: list[str] = []
-    page.on("console", lambda m: messages.append(m.text))  # type: ignore[attr-defined]
+def test_hostile_email_executes_nothing(
+    desktop: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    logged: list[str] = []
+    desktop.on("console", lambda m: logged.append(m.text))
     send(
         site,
         make_message(
@@ -113,23 +485,24 @@ def test_hostile_email_executes_nothing(page: object, site: Server) -> None:
             html=HOSTILE_HTML,
             sender='"<script>alert(1)</script>" <evil@example.com>',
         ),
+        mailbox,
     )
-    page.goto(site.url + "/")  # type: ignore[attr-defined]
-    assert "<img src=x" in page.inner_text("tr.row")  # type: ignore[attr-defined]  # shown as text
-    page.click("tr.row .subject a")  # type: ignore[attr-defined]
-    frame = page.wait_for_selector("#mail-frame").content_frame()  # type: ignore[attr-defined]
+    desktop.goto(at(site, mailbox=mailbox))
+    assert "<img src=x" in desktop.inner_text("tr.row")  # shown as text
+    desktop.click("tr.row .subject a")
+    frame = desktop.wait_for_selector("#mail-frame").content_frame()
     frame.wait_for_selector("#marker", timeout=WAIT_MS)
-    url = page.url  # type: ignore[attr-defined]
+    url = desktop.url
     frame.click("#js")
     frame.click("#submit")
     # A meta refresh fires after its 0 s timer; give it that chance before checking the URL.
-    page.wait_for_timeout(1200)  # type: ignore[attr-defined]
-    assert page.dialogs == []  # type: ignore[attr-defined]
-    assert page.url == url  # type: ignore[attr-defined]
+    desktop.wait_for_timeout(1200)
+    assert desktop.dialogs == []
+    assert desktop.url == url
     assert frame.inner_text("#marker") == "still here"
     assert not [
         m
-        for m in messages
+        for m in logged
         if "alert" in m and "Content Security Policy" not in m and "sandbox" not in m
     ]
 
@@ -148,7 +521,16 @@ class _Tracker(BaseHTTPRequestHandler):
         pass
 
 
-def test_remote_image_loads_only_after_consent(page: object, site: Server) -> None:
+def _until(condition: Callable[[], bool], page: Page) -> bool:
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not condition() and time.monotonic() < deadline:
+        page.wait_for_timeout(50)  # the tracker is outside the page: poll it, bounded
+    return condition()
+
+
+def test_remote_image_loads_only_after_consent(
+    desktop: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
     tracker = ThreadingHTTPServer(("127.0.0.1", 0), _Tracker)
     threading.Thread(target=tracker.serve_forever, daemon=True).start()
     _Tracker.hits = []
@@ -160,64 +542,64 @@ def test_remote_image_loads_only_after_consent(page: object, site: Server) -> No
             html=f"<p id=p>hi</p><img src='{pixel}' alt='pixel'>"
             f"<div style=\"background:url('{pixel}?css')\">x</div>",
         ),
+        mailbox,
     )
     try:
-        page.goto(site.url + "/")  # type: ignore[attr-defined]
-        page.click("tr.row")  # type: ignore[attr-defined]
-        frame = page.wait_for_selector("#mail-frame").content_frame()  # type: ignore[attr-defined]
+        desktop.goto(at(site, f"/message/{ids(api, mailbox)['Tracked']}"))
+        frame = desktop.wait_for_selector("#mail-frame").content_frame()
         frame.wait_for_selector("#p", timeout=WAIT_MS)
         frame.wait_for_load_state("load")
         assert _Tracker.hits == []
-        page.click("#load-remote")  # type: ignore[attr-defined]
-        expect(page.locator("#mail-frame")).to_have_attribute(  # type: ignore[attr-defined]
+        desktop.click("#load-remote")
+        expect(desktop.locator("#mail-frame")).to_have_attribute(
             "src", re.compile("remote=1"), timeout=WAIT_MS
         )
-        deadline = time.monotonic() + WAIT_MS / 1000
-        while (
-            not any(h.startswith("/pixel.gif") for h in _Tracker.hits)
-            and time.monotonic() < deadline
-        ):
-            page.wait_for_timeout(50)  # type: ignore[attr-defined]  # the tracker is outside the page
-        assert any(hit.startswith("/pixel.gif") for hit in _Tracker.hits)
+        assert _until(lambda: any(h.startswith("/pixel.gif") for h in _Tracker.hits), desktop)
     finally:
         tracker.shutdown()
         tracker.server_close()
 
 
-def test_delete_selected(page: object, site: Server) -> None:
-    send(site, make_message(subject="Keep"))
-    send(site, make_message(subject="Remove me"))
-    page.goto(site.url + "/")  # type: ignore[attr-defined]
-    page.check("tr.row:has-text('Remove me') input.select")  # type: ignore[attr-defined]
-    page.click("#delete-selected")  # type: ignore[attr-defined]
-    expect(page.locator("tr.row")).to_have_count(1, timeout=WAIT_MS)  # type: ignore[attr-defined]
-    with site.api() as api:
-        assert [m["Subject"] for m in api.get("/api/v1/messages").json()["messages"]] == ["Keep"]
+def test_delete_selected(tab: Page, site: Process, api: httpx.Client, mailbox: str) -> None:
+    send(site, make_message(subject="Keep"), mailbox)
+    send(site, make_message(subject="Remove me"), mailbox)
+    open_live(tab, at(site, mailbox=mailbox))
+    tab.check("tr.row:has-text('Remove me') input.select")
+    tab.click("#delete-selected")
+    expect(tab.locator("tr.row")).to_have_count(1, timeout=WAIT_MS)
+    expect(tab.locator("#summary")).to_have_text("1 message, 1 unread")
+    assert [m["Subject"] for m in messages(api, mailbox)] == ["Keep"]
 
 
-def test_keyboard_opens_and_returns(page: object, site: Server) -> None:
-    send(site, make_message(subject="Keyboard"))
-    page.goto(site.url + "/")  # type: ignore[attr-defined]
-    page.keyboard.press("j")  # type: ignore[attr-defined]
-    page.keyboard.press("Enter")  # type: ignore[attr-defined]
-    page.wait_for_selector("h1.subject >> text=Keyboard", timeout=WAIT_MS)  # type: ignore[attr-defined]
-    page.keyboard.press("Escape")  # type: ignore[attr-defined]
-    page.wait_for_selector("#q", timeout=WAIT_MS)  # type: ignore[attr-defined]
-    page.keyboard.press("/")  # type: ignore[attr-defined]
-    assert page.evaluate("document.activeElement.id") == "q"  # type: ignore[attr-defined]
+def test_keyboard_opens_and_returns(desktop: Page, site: Process, mailbox: str) -> None:
+    send(site, make_message(subject="Keyboard"), mailbox)
+    open_live(desktop, at(site, mailbox=mailbox))
+    desktop.keyboard.press("j")
+    desktop.keyboard.press("Enter")
+    expect(desktop.locator("h1.subject")).to_have_text("Keyboard", timeout=WAIT_MS)
+    expect(desktop.locator("#toggle-read")).to_have_text("Mark unread")  # its script runs
+    desktop.keyboard.press("Escape")
+    expect(desktop.locator("#q")).to_be_visible(timeout=WAIT_MS)
+    desktop.keyboard.press("/")
+    expect(desktop.locator("#q")).to_be_focused()
 
 
-def test_preview_gallery_sends_a_test_into_the_sandbox(page: object, site: Server) -> None:
-    page.goto(site.url + "/preview?concept=welcome")  # type: ignore[attr-defined]
-    assert page.locator(".card").count() >= 18  # type: ignore[attr-defined]
-    page.locator(".card").first.locator("button.send-test").click()  # type: ignore[attr-defined]
-    page.wait_for_selector(".sent >> text=Sent", timeout=WAIT_MS)  # type: ignore[attr-defined]
-    with site.api() as api:
-        subjects = [m["Subject"] for m in api.get("/api/v1/messages").json()["messages"]]
-    assert subjects == ["[TEST] Welcome to mailyard"]
+def test_preview_gallery_sends_a_test_into_the_sandbox(
+    desktop: Page, site: Process, api: httpx.Client
+) -> None:
+    to = f"preview-{uuid.uuid4().hex[:8]}@mailyard.test"
+    desktop.goto(at(site, "/preview", concept="welcome"))
+    assert desktop.locator(".card").count() >= 18
+    desktop.fill("#test-to", to)
+    desktop.locator(".card").first.locator("button.send-test").click()
+    expect(desktop.locator(".sent").first).to_contain_text("Sent", timeout=WAIT_MS)
+    found = api.get("/api/v1/search", params={"query": f"to:{to}"}).json()["messages"]
+    assert [m["Subject"] for m in found] == ["[TEST] Welcome to mailyard"]
 
 
-def test_screenshots_light_and_dark(browser: object, site: Server, tmp_path: Path) -> None:
+def test_screenshots_light_and_dark(
+    browser: Any, site: Process, api: httpx.Client, mailbox: str, tmp_path: Path
+) -> None:
     send(
         site,
         make_message(
@@ -225,30 +607,19 @@ def test_screenshots_light_and_dark(browser: object, site: Server, tmp_path: Pat
             to="jane+signup@example.com",
             html="<h1>Sign in</h1><p>Code: <b>482913</b></p>",
         ),
+        mailbox,
     )
     shots = []
     for scheme in ("light", "dark"):
-        context = browser.new_context(color_scheme=scheme, viewport={"width": 1200, "height": 800})  # type: ignore[attr-defined]
-        tab = context.new_page()
-        tab.goto(site.url + "/")
-        shots.append(tmp_path / f"inbox-{scheme}.png")
-        tab.screenshot(path=str(shots[-1]))
-        tab.click("tr.row")
-        tab.wait_for_selector("#mail-frame")
-        shots.append(tmp_path / f"message-{scheme}.png")
-        tab.screenshot(path=str(shots[-1]))
-        context.close()
+        for size in (DESKTOP, PHONE):
+            page, errors = _new_tab(browser, size, color_scheme=scheme)
+            page.goto(at(site, mailbox=mailbox))
+            shots.append(tmp_path / f"inbox-{scheme}-{size['width']}.png")
+            page.screenshot(path=str(shots[-1]))
+            page.click("tr.row .subject a")
+            page.wait_for_selector("#mail-frame")
+            shots.append(tmp_path / f"message-{scheme}-{size['width']}.png")
+            page.screenshot(path=str(shots[-1]))
+            page.context.close()
+            assert errors == []
     assert all(p.stat().st_size > 10_000 for p in shots)
-
-
-def test_inbox_fits_a_phone_without_sideways_scrolling(browser: object, site: Server) -> None:
-    send(
-        site,
-        make_message(subject="A subject long enough to wrap on a phone " * 3, text="snippet " * 80),
-    )
-    context = browser.new_context(viewport={"width": 390, "height": 700})  # type: ignore[attr-defined]
-    tab = context.new_page()
-    tab.goto(site.url + "/")
-    tab.wait_for_selector("tr.row")
-    assert tab.evaluate("document.documentElement.scrollWidth") <= 390
-    context.close()

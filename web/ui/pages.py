@@ -1,97 +1,96 @@
-"""The web inbox's pages: the inbox and its rows, one message, and the status page.
+"""The inbox's listing pages: the inbox, its results and rows (htmx fragments), and the status page.
 
-Server-rendered Jinja2 with htmx for partial updates. Message actions (delete, read status)
-go through the JSON API from the page.
+Server-rendered Jinja2. The inbox's results fragment carries the summary, the "Delete all" label
+and the counts of the very query it lists, so whatever refreshes the list (a search, a live
+arrival, an action) refreshes what describes it in the same response. Message actions (delete,
+read status) go through the JSON API from the page.
 """
 
 from __future__ import annotations
 
-import contextlib
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mailyard.renderer import GMAIL_CLIP_BYTES
-from mailyard.sandbox import (
-    Link,
-    MessageView,
-    Page,
-    choose,
-    extract_codes,
-    extract_links,
-    html_to_text,
-    view_message,
-)
-from mailyard.web.api.params import str_param
+from mailyard.sandbox import Page, QueryError, choose
+from mailyard.web.api.params import cursor_param, int_param, str_param
 from mailyard.web.errors import RequestError
 from mailyard.web.services import services
-from mailyard.web.ui.templating import PAGE_HEADERS, fragment, page, size
+from mailyard.web.ui.templating import fragment, page
 
 PAGE = 50
-SOURCE_SHOWN = 2 * 1024 * 1024
+MAX_SHOWN = 500  # a live refresh re-lists every row loaded so far, up to this many
 
 
-def _listing(request: Request, before: int | None = None, after: int | None = None) -> Page:
-    return services(request).store.messages.page(
-        mailbox=str_param(request, "mailbox"),
-        limit=PAGE,
-        query=str_param(request, "q"),
-        before=before,
-        after=after,
-    )
+@dataclass(frozen=True)
+class Listing:
+    """One listing of the inbox: its mailbox and query, and the page, or why the query failed."""
+
+    mailbox: str | None
+    q: str
+    limit: int
+    page: Page | None
+    error: str | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "mailbox": self.mailbox,
+            "q": self.q,
+            "limit": self.limit,
+            "page": self.page,
+            "error": self.error,
+        }
 
 
-def _seq(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    if not value:
-        return None
-    if not (value.isascii() and value.isdigit() and len(value) <= 18):
-        raise RequestError(400, f"{name} must be a message cursor", name)
-    return int(value)
+def listing(request: Request, before: int | None = None) -> Listing:
+    """The request's listing. A query the search refuses becomes `error`, to be said where it
+    was typed instead of an unfiltered list passing for its answer."""
+    mailbox = str_param(request, "mailbox")
+    q = (request.query_params.get("q") or "").strip()
+    limit = int_param(request, "limit", PAGE, low=1, high=MAX_SHOWN)
+    try:
+        result = services(request).store.messages.page(
+            mailbox=mailbox, limit=limit, query=q or None, before=before
+        )
+    except QueryError as exc:
+        return Listing(mailbox, q, limit, None, str(exc))
+    return Listing(mailbox, q, limit, result)
 
 
 async def inbox(request: Request) -> Response:
-    result = _listing(request)
-    return page("inbox.html", request, page=result, q=str_param(request, "q") or "", more=True)
+    """The inbox page; a refused query answers 400 with the page and the reason in it."""
+    shown = listing(request)
+    status = 400 if shown.error else 200
+    return page("inbox.html", request, status=status, before=None, **shown.values())
 
 
-async def rows(request: Request) -> Response:
-    result = _listing(request, before=_seq(request, "before"), after=_seq(request, "after"))
+async def results(request: Request) -> Response:
+    """The summary data and the rows of a query: what a search or a live refresh swaps in."""
+    shown = listing(request)
     return fragment(
-        "_rows.html",
-        headers={"X-Cursor": str(result.cursor), "X-Unread": str(result.unread)},
-        page=result,
-        q=str_param(request, "q") or "",
-        mailbox=str_param(request, "mailbox"),
-        more=request.query_params.get("after") is None,
+        "_results.html",
+        status=400 if shown.error else 200,
         now=services(request).clock.now(),
+        before=None,
+        **shown.values(),
     )
 
 
-async def message(request: Request) -> Response:
-    messages = services(request).store.messages
-    record = messages.get(request.path_params["id"])
-    raw = messages.raw(record.summary.seq)
-    view = view_message(raw)
-    links = extract_links(view.text, view.html)
-    body_text = view.text if view.text.strip() else html_to_text(view.html)
-    return page(
-        "message.html",
-        request,
-        m=record.summary,
-        record=record,
-        view=view,
-        links=links,
-        codes=extract_codes(record.summary.subject, body_text),
-        checks=checks(view, links),
-        source=raw[:SOURCE_SHOWN].decode("utf-8", errors="replace"),
-        source_cut=len(raw) > SOURCE_SHOWN,
+async def rows(request: Request) -> Response:
+    """Older rows, below the last one shown ("Older messages")."""
+    before = cursor_param(request, "before")
+    shown = listing(request, before=before)
+    if shown.error:  # the error surface answers htmx a fragment; app.js fits it in the table
+        raise RequestError(400, shown.error, "q")
+    return fragment(
+        "_rows.html", now=services(request).clock.now(), before=before, **shown.values()
     )
 
 
 async def status(request: Request) -> Response:
+    """Where mail goes (delivery mode and provider), the sandbox's port and size, recent sends."""
     svc = services(request)
     return page(
         "status.html",
@@ -105,61 +104,4 @@ async def status(request: Request) -> Response:
     )
 
 
-class _Images(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.without_alt: list[str] = []
-        self.count = 0
-        self.html_lang = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "img":
-            self.count += 1
-            if values.get("alt") is None:
-                self.without_alt.append(values.get("src") or "")
-        elif tag == "html" and values.get("lang"):
-            self.html_lang = True
-
-
-def checks(view: MessageView, links: list[Link]) -> list[dict[str, Any]]:
-    """What a reviewer of an auth email wants to know, each with a verdict."""
-    images = _Images()
-    with contextlib.suppress(Exception):  # HTMLParser is lenient; a failure means fewer findings
-        images.feed(view.html)
-    html_bytes = len(view.html.encode())
-    insecure = [link.url for link in links if link.url.startswith("http://")]
-    return [
-        {
-            "name": "HTML size",
-            "ok": html_bytes < GMAIL_CLIP_BYTES,
-            "detail": f"{size(html_bytes)} of Gmail's ~102 KB clipping limit",
-        },
-        {
-            "name": "Plain-text part",
-            "ok": bool(view.text.strip()),
-            "detail": "present"
-            if view.text.strip()
-            else "missing: some clients and filters need it",
-        },
-        {
-            "name": "Links",
-            "ok": not insecure,
-            "detail": f"{len(links)} links"
-            + (f"; not https: {', '.join(insecure[:3])}" if insecure else ""),
-        },
-        {
-            "name": "Images with alt text",
-            "ok": not images.without_alt,
-            "detail": f"{images.count} images"
-            + (f"; {len(images.without_alt)} without alt" if images.without_alt else ""),
-        },
-        {
-            "name": "Language declared",
-            "ok": images.html_lang or not view.html,
-            "detail": "lang on <html>" if images.html_lang else "no lang attribute on <html>",
-        },
-    ]
-
-
-__all__ = ["PAGE_HEADERS", "inbox", "message", "rows", "status"]
+__all__ = ["inbox", "results", "rows", "status"]

@@ -81,9 +81,15 @@ async def send_test(request: Request) -> Response:
     themes = sample_themes()
     concept = _choice(form.get("concept", ""), CONCEPTS, "concept")
     theme = themes[_choice(form.get("theme", BUILT_IN), themes, "theme")]
-    locale, to = form.get("locale", "en-US"), form.get("to") or "preview@mailyard.test"
-    result = await services(request).sandbox_mailer.send(
-        sample(concept), to, theme=theme, locale=locale, test=True
-    )
-    # 200 even when it failed: htmx swaps the fragment, which says what went wrong.
-    return fragment("_sent.html", result=result)
+    locale, to = form.get("locale", "en-US"), (form.get("to") or "").strip()
+    if not to:
+        raise RequestError(400, "say where to send the test: an email address", "to")
+    try:
+        result = await services(request).sandbox_mailer.send(
+            sample(concept), to, theme=theme, locale=locale, test=True
+        )
+    except RenderError as exc:  # e.g. not an address: the reason names the field
+        field = "to" if exc.field in ("To", "to") else exc.field
+        raise RequestError(400, str(exc), field) from None
+    # A send that failed answers 502 with the same fragment: htmx swaps it (see base.html).
+    return fragment("_sent.html", status=502 if result.outcome == "failed" else 200, result=result)

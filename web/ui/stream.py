@@ -1,8 +1,9 @@
 """The live inbox: a server-sent event stream telling open pages that mail arrived or changed.
 
-Each stream sends the new totals at most every `INTERVAL` seconds however fast mail arrives,
-so a thousand open tabs cost a thousand small writes a few times a second, not a query per
-tab per commit.
+Each stream sends the new totals (of its mailbox, and every mailbox's for the header) at most
+every `INTERVAL` seconds however fast mail arrives, so a thousand open tabs cost a thousand
+small writes a few times a second, not a query per tab per commit. A page re-lists its own
+query when told: the stream never says how many messages match a search.
 """
 
 from __future__ import annotations
@@ -40,9 +41,15 @@ async def events(request: Request) -> Response:
                     if event is None:
                         yield b": keepalive\n\n"
                         continue
-                total, unread = svc.store.messages.totals(mailbox)
+                messages = svc.store.messages
+                total, unread = messages.totals(mailbox)
                 data = json.dumps(
-                    {"cursor": svc.store.messages.cursor(), "total": total, "unread": unread}
+                    {
+                        "cursor": messages.cursor(),
+                        "total": total,
+                        "unread": unread,
+                        "mailboxes": messages.mailboxes(),
+                    }
                 )
                 yield f"event: messages\ndata: {data}\n\n".encode()
                 # Coalesce: whatever arrives meanwhile becomes one more update, not many.

@@ -3,9 +3,10 @@ headers every page carries."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from starlette.requests import Request
@@ -30,18 +31,42 @@ PAGE_HEADERS = {
 }
 
 
+def _parse(iso: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def relative(seconds: float) -> str:
+    """`3 min ago`. app.js (`ago`) says the same thing the same way as time passes."""
+    seconds = max(0, int(seconds))
+    for unit, length in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= length:
+            return f"{seconds // length} {unit} ago"
+    return "just now" if seconds < 10 else f"{seconds} s ago"
+
+
 @jinja2.pass_context
 def ago(context: jinja2.runtime.Context, created: str) -> str:
     """`3 min ago`, for a list; the exact time goes in a title attribute."""
-    try:
-        then = datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
-    except ValueError:
+    then = _parse(created)
+    if then is None:
         return created
-    seconds = max(0, int(float(context.get("now", then)) - then))
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds // size} {unit} ago"
-    return "just now" if seconds < 10 else f"{seconds} s ago"
+    return relative(float(context.get("now", then.timestamp())) - then.timestamp())
+
+
+def readable(iso: str) -> str:
+    """`Thu 3 Dec 2026, 11:32 UTC`: a date a person reads at a glance, in the offset it was
+    written with (the exact value belongs in a title). app.js shows it in the reader's zone."""
+    when = _parse(iso)
+    if when is None:
+        return iso
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    offset = when.utcoffset()
+    zone = "UTC" if not offset else when.strftime("%z")[:3] + ":" + when.strftime("%z")[3:]
+    return f"{when:%a} {when.day} {when:%b %Y, %H:%M} {zone}"
 
 
 def size(n: int) -> str:
@@ -50,6 +75,17 @@ def size(n: int) -> str:
     if n < 1024 * 1024:
         return f"{n / 1024:.1f} KB"
     return f"{n / 1048576:.1f} MB"
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """`1 link`, `2 links`: a count that reads right."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def listing_query(mailbox: str | None, q: str | None) -> str:
+    """`?mailbox=…&q=…` (or ""): the listing a page was opened from, carried from page to page."""
+    pairs = [(name, value) for name, value in (("mailbox", mailbox), ("q", q)) if value]
+    return "?" + urlencode(pairs) if pairs else ""
 
 
 def _environment() -> jinja2.Environment:
@@ -61,7 +97,10 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["ago"] = ago
+    env.filters["readable"] = readable
     env.filters["size"] = size
+    env.filters["plural"] = plural
+    env.globals["listing_query"] = listing_query
     return env
 
 
@@ -76,17 +115,16 @@ def fragment(
     return HTMLResponse(body, status_code=status, headers={**PAGE_HEADERS, **(headers or {})})
 
 
-def page(name: str, request: Request, **values: Any) -> HTMLResponse:
+def page(name: str, request: Request, status: int = 200, **values: Any) -> HTMLResponse:
     """A full page: the template with what the layout needs (mailboxes, CSRF token, time)."""
     svc = services(request)
-    mailbox = request.query_params.get("mailbox") or None
+    values.setdefault("mailbox", request.query_params.get("mailbox") or None)
     body = TEMPLATES.get_template(name).render(
         request=request,
         htmx=HTMX,
         csrf=csrf_token(svc.secret),
         mailboxes=svc.store.messages.mailboxes(),
-        mailbox=mailbox,
         now=svc.clock.now(),
         **values,
     )
-    return HTMLResponse(body, headers=PAGE_HEADERS)
+    return HTMLResponse(body, status_code=status, headers=PAGE_HEADERS)

@@ -1,231 +1,202 @@
-// mailyard's inbox behaviour: selection, keyboard, live updates, message tabs. No build step.
-// Message actions call the JSON API (same origin; the server refuses other origins).
+// mailyard's pages, shared behaviour: notices for every failure, the JSON API helper, htmx's
+// error responses put where they belong, times that stay current, the mailbox switcher.
+// No build step; inbox.js and message.js use `window.mailyard`. The CSP allows no inline code.
 (function () {
   "use strict";
 
-  const page = document.body.dataset.page;
-  const api = (method, url, body) =>
-    fetch(url, {
+  const toasts = document.getElementById("toasts");
+
+  // A notice: errors (role=alert) stay until dismissed; others (role=status) leave after a while.
+  function notify(text, kind) {
+    const error = kind !== "info";
+    const same = Array.from(toasts.children).find((t) => t.dataset.text === text);
+    if (same) same.remove(); // the same failure again: one notice, moved to the end
+    const toast = document.createElement("div");
+    toast.className = "toast " + (error ? "error" : "info");
+    toast.setAttribute("role", error ? "alert" : "status");
+    toast.dataset.text = text;
+    const message = document.createElement("span");
+    message.textContent = text;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "dismiss";
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "×";
+    close.addEventListener("click", () => toast.remove());
+    toast.append(message, close);
+    toasts.append(toast);
+    if (!error) setTimeout(() => toast.remove(), 5000);
+    return toast;
+  }
+
+  // What a failed response says: the API's {"error": {"message"}}, a fragment's text, or the status.
+  function reason(status, contentType, text) {
+    if ((contentType || "").includes("json")) {
+      try {
+        const body = JSON.parse(text);
+        if (body && body.error && body.error.message) return body.error.message;
+      } catch (ignored) {
+        /* not JSON after all: fall through */
+      }
+    }
+    const holder = document.createElement("template");
+    holder.innerHTML = text || "";
+    const said = (holder.content.textContent || "").trim().replace(/\s+/g, " ");
+    return said && said.length < 300 ? said : "the server answered " + status;
+  }
+
+  const UNREACHABLE = "mailyard did not answer: is it still running?";
+
+  // The JSON API, same origin. A failure rejects with an Error whose message says why.
+  function api(method, url, body) {
+    return fetch(url, {
       method,
       headers: body ? { "Content-Type": "application/json" } : {},
       body: body ? JSON.stringify(body) : undefined,
       credentials: "same-origin",
-    }).then((r) => {
-      if (!r.ok) throw new Error(method + " " + url + ": " + r.status);
-      return r;
-    });
+    }).then(
+      (r) => {
+        if (r.ok) return r;
+        return r.text().then((text) => {
+          throw new Error(reason(r.status, r.headers.get("Content-Type"), text));
+        });
+      },
+      () => {
+        throw new Error(UNREACHABLE);
+      }
+    );
+  }
 
-  // Mailbox switcher: every page shows the chosen mailbox.
+  // `what` failed: say so, visibly. Returns a handler for a promise's catch.
+  const failed = (what) => (error) => {
+    notify(what + ": " + error.message);
+  };
+
+  // htmx swaps error responses too (see base.html's htmx-config). Put each where it can be read:
+  // an element with data-errors="#place" wants them there; a table cannot hold a <div>; JSON
+  // (refusals by the middleware) becomes text.
+  function errorFragment(text) {
+    const div = document.createElement("div");
+    div.className = "error";
+    div.setAttribute("role", "alert");
+    div.textContent = text;
+    return div.outerHTML;
+  }
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const detail = event.detail;
+    if (!detail.isError) return;
+    const xhr = detail.xhr;
+    const type = xhr.getResponseHeader("Content-Type") || "";
+    if (!type.includes("text/html") || !detail.serverResponse.trim()) {
+      detail.serverResponse = errorFragment(reason(xhr.status, type, detail.serverResponse));
+    }
+    const source = detail.requestConfig && detail.requestConfig.elt;
+    const owner = source && source.closest("[data-errors]");
+    const place = owner && document.querySelector(owner.dataset.errors);
+    if (place) {
+      detail.target = place;
+      detail.swapOverride = "innerHTML";
+    } else if (detail.target.closest("table")) {
+      if (!/^\s*<tr/i.test(detail.serverResponse)) {
+        detail.serverResponse = '<tr class="error-row"><td colspan="4">' + detail.serverResponse + "</td></tr>";
+      }
+    }
+    detail.shouldSwap = true;
+  });
+  document.addEventListener("htmx:sendError", () => notify(UNREACHABLE));
+  document.addEventListener("htmx:timeout", () => notify("mailyard took too long to answer"));
+
+  // Relative times ("3 min ago") move on by themselves; app.css and templating.relative agree.
+  function relative(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    const units = [["d", 86400], ["h", 3600], ["min", 60]];
+    for (const [unit, length] of units) if (seconds >= length) return Math.floor(seconds / length) + " " + unit + " ago";
+    return seconds < 10 ? "just now" : seconds + " s ago";
+  }
+  const local = new Intl.DateTimeFormat(undefined, {
+    weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+  });
+  function tick(root) {
+    const now = Date.now();
+    (root || document).querySelectorAll("time.ago[datetime]").forEach((time) => {
+      const then = Date.parse(time.getAttribute("datetime"));
+      if (!Number.isNaN(then)) {
+        const text = relative((now - then) / 1000);
+        if (time.textContent !== text) time.textContent = text;
+      }
+    });
+  }
+  function localTimes(root) {
+    (root || document).querySelectorAll("time.local[datetime]").forEach((time) => {
+      const then = Date.parse(time.getAttribute("datetime"));
+      if (!Number.isNaN(then)) time.textContent = local.format(then);
+    });
+  }
+  tick();
+  localTimes();
+  setInterval(tick, 15000);
+  document.addEventListener("visibilitychange", () => document.hidden || tick());
+
+  // The mailbox switcher: every page shows the chosen mailbox (the inbox keeps its search).
   const mailbox = document.getElementById("mailbox");
   if (mailbox) {
     mailbox.addEventListener("change", () => {
-      const url = new URL(window.location.href);
-      url.pathname = "/";
-      url.search = "";
+      const url = new URL("/", window.location.href);
+      const q = document.body.dataset.page === "inbox" && document.getElementById("q");
       if (mailbox.value) url.searchParams.set("mailbox", mailbox.value);
+      if (q && q.value.trim()) url.searchParams.set("q", q.value.trim());
       window.location.assign(url.toString());
     });
+  }
+  // Every mailbox's counts, as the event stream or the API gives them: {name: [total, unread]}.
+  function showMailboxes(counts) {
+    if (!mailbox) return;
+    const label = (name, c) => name + " (" + c[0] + (c[1] ? ", " + c[1] + " unread" : "") + ")";
+    const chosen = mailbox.value;
+    const names = Object.keys(counts).sort();
+    if (chosen && !names.includes(chosen)) names.push(chosen);
+    const options = [mailbox.options[0]].concat(
+      names.map((name) => {
+        const option = document.createElement("option");
+        option.value = name;
+        option.textContent = label(name, counts[name] || [0, 0]);
+        option.selected = name === chosen;
+        return option;
+      })
+    );
+    mailbox.replaceChildren(...options);
+  }
+  function refreshMailboxes() {
+    return api("GET", "/api/v1/mailboxes")
+      .then((r) => r.json())
+      .then((body) => {
+        const counts = {};
+        body.mailboxes.forEach((m) => (counts[m.name] = [m.total, m.unread]));
+        showMailboxes(counts);
+      })
+      .catch(() => {}); // the counts are a convenience; the action itself already succeeded
   }
 
   document.addEventListener("click", (event) => {
     const copy = event.target.closest("[data-copy]");
-    if (copy) {
-      navigator.clipboard.writeText(copy.dataset.copy).then(() => {
+    if (!copy) return;
+    navigator.clipboard.writeText(copy.dataset.copy).then(
+      () => {
         const before = copy.textContent;
         copy.textContent = "Copied";
         setTimeout(() => (copy.textContent = before), 1200);
-      });
-    }
+      },
+      () => notify("Could not copy: the browser refused the clipboard")
+    );
   });
 
-  if (page === "inbox") inbox();
-  if (page === "message") message();
-  if (page === "preview") preview();
+  // A key for the page, unless the user is typing or holding a modifier.
+  const isShortcut = (event) =>
+    !event.ctrlKey && !event.metaKey && !event.altKey && !event.target.closest("input, select, textarea, [contenteditable]");
 
-  function inbox() {
-    const rows = document.getElementById("rows");
-    const search = document.getElementById("q");
-    const buttons = ["mark-read", "mark-unread", "delete-selected"].map((id) => document.getElementById(id));
-    const query = () => (search.value || "").trim();
-    const box = () => (mailbox && mailbox.value) || "";
-    const baseTitle = "Inbox · mailyard";
+  window.mailyard = { api, notify, failed, reason, tick, localTimes, showMailboxes, refreshMailboxes, isShortcut, UNREACHABLE };
 
-    const selectedIds = () =>
-      Array.from(rows.querySelectorAll("tr.row input.select:checked")).map((c) => c.closest("tr").dataset.id);
-    const refreshButtons = () => buttons.forEach((b) => (b.disabled = selectedIds().length === 0));
-    const current = () => rows.querySelector("tr.row.selected");
-    const setTitle = (unread) => (document.title = (unread > 0 ? "(" + unread + ") " : "") + baseTitle);
-
-    rows.addEventListener("change", refreshButtons);
-    rows.addEventListener("click", (event) => {
-      const row = event.target.closest("tr.row");
-      if (!row || event.target.closest("input, a, button")) return;
-      window.location.assign("/message/" + row.dataset.id + (box() ? "?mailbox=" + encodeURIComponent(box()) : ""));
-    });
-    document.body.addEventListener("htmx:afterSwap", refreshButtons);
-
-    const reloadRows = () =>
-      htmx.ajax("GET", "/ui/rows?" + new URLSearchParams({ q: query(), mailbox: box() }), { target: "#rows", swap: "innerHTML" });
-
-    document.getElementById("delete-selected").addEventListener("click", () => {
-      const ids = selectedIds();
-      if (!ids.length) return;
-      api("DELETE", "/api/v1/messages", { IDs: ids }).then(reloadRows);
-    });
-    document.getElementById("delete-all").addEventListener("click", () => {
-      const q = query();
-      const what = q ? "every message matching “" + q + "”" : "every message" + (box() ? " in " + box() : "");
-      if (!window.confirm("Delete " + what + "?")) return;
-      const params = new URLSearchParams(box() ? { mailbox: box() } : {});
-      if (q) {
-        params.set("query", q);
-        api("DELETE", "/api/v1/search?" + params).then(reloadRows);
-      } else {
-        api("DELETE", "/api/v1/messages?" + params).then(reloadRows);
-      }
-    });
-    const mark = (read) => () => api("PUT", "/api/v1/messages", { IDs: selectedIds(), Read: read }).then(reloadRows);
-    document.getElementById("mark-read").addEventListener("click", mark(true));
-    document.getElementById("mark-unread").addEventListener("click", mark(false));
-
-    // Keyboard: j/k move, Enter/o open, x select, Delete delete, / search, Esc clear.
-    document.addEventListener("keydown", (event) => {
-      if (event.target.matches("input, select, textarea")) {
-        if (event.key === "Escape") {
-          event.target.blur();
-          if (event.target === search && search.value) {
-            search.value = "";
-            reloadRows();
-          }
-        }
-        return;
-      }
-      const all = Array.from(rows.querySelectorAll("tr.row"));
-      const at = all.indexOf(current());
-      const move = (to) => {
-        if (!all.length) return;
-        const next = all[Math.max(0, Math.min(all.length - 1, to))];
-        all.forEach((r) => r.classList.remove("selected"));
-        next.classList.add("selected");
-        next.focus();
-        next.scrollIntoView({ block: "nearest" });
-      };
-      if (event.key === "j") move(at + 1);
-      else if (event.key === "k") move(at < 0 ? 0 : at - 1);
-      else if ((event.key === "Enter" || event.key === "o") && current()) current().click();
-      else if (event.key === "x" && current()) {
-        const box = current().querySelector("input.select");
-        box.checked = !box.checked;
-        refreshButtons();
-      } else if ((event.key === "Delete" || event.key === "#") && current()) {
-        const ids = selectedIds().length ? selectedIds() : [current().dataset.id];
-        api("DELETE", "/api/v1/messages", { IDs: ids }).then(reloadRows);
-      } else if (event.key === "/") {
-        event.preventDefault();
-        search.focus();
-      } else return;
-    });
-
-    // New mail appears live: the stream says the store moved; fetch the rows newer than the top.
-    const stream = new EventSource("/ui/events" + (box() ? "?mailbox=" + encodeURIComponent(box()) : ""));
-    stream.addEventListener("messages", (event) => {
-      const data = JSON.parse(event.data);
-      setTitle(data.unread);
-      const top = rows.querySelector("tr.row");
-      const after = top ? top.dataset.seq : "0";
-      const params = new URLSearchParams({ after: after, q: query(), mailbox: box() });
-      fetch("/ui/rows?" + params, { credentials: "same-origin" })
-        .then((r) => r.text())
-        .then((html) => {
-          if (!html.trim()) return;
-          const empty = rows.querySelector("tr.empty");
-          if (empty) empty.remove();
-          rows.insertAdjacentHTML("afterbegin", html);
-          htmx.process(rows);
-          const summary = document.getElementById("summary");
-          if (summary) summary.textContent = data.total + " messages, " + data.unread + " unread";
-        });
-    });
-  }
-
-  function message() {
-    const article = document.querySelector("article.message");
-    const id = article.dataset.id;
-    const tabs = Array.from(document.querySelectorAll("[role=tab]"));
-    const show = (tab) => {
-      tabs.forEach((t) => {
-        const on = t === tab;
-        t.setAttribute("aria-selected", on ? "true" : "false");
-        t.tabIndex = on ? 0 : -1;
-        document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
-      });
-      history.replaceState(null, "", "#" + tab.dataset.tab);
-    };
-    tabs.forEach((tab, i) => {
-      tab.addEventListener("click", () => show(tab));
-      tab.addEventListener("keydown", (event) => {
-        const step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
-        if (!step) return;
-        const next = tabs[(i + step + tabs.length) % tabs.length];
-        next.focus();
-        show(next);
-      });
-    });
-    const wanted = tabs.find((t) => "#" + t.dataset.tab === window.location.hash);
-    if (wanted) show(wanted);
-
-    if (article.dataset.read === "false") api("PUT", "/api/v1/messages", { IDs: [id], Read: true });
-
-    const frame = document.getElementById("mail-frame");
-    if (frame) {
-      document.querySelectorAll("[data-width]").forEach((button) =>
-        button.addEventListener("click", () => {
-          frame.classList.remove("w375", "w768");
-          if (button.dataset.width) frame.classList.add("w" + button.dataset.width);
-          document.querySelectorAll("[data-width]").forEach((b) => b.setAttribute("aria-pressed", b === button ? "true" : "false"));
-        })
-      );
-      // The frame's URL carries the view's choices: light or dark, remote content or not.
-      const view = { scheme: "light", remote: false };
-      const reload = () => {
-        const params = new URLSearchParams({ scheme: view.scheme });
-        if (view.remote) params.set("remote", "1");
-        frame.src = "/view/" + id + ".html?" + params;
-      };
-      const dark = document.getElementById("dark-preview");
-      dark.addEventListener("click", () => {
-        view.scheme = view.scheme === "dark" ? "light" : "dark";
-        frame.classList.toggle("dark", view.scheme === "dark");
-        dark.setAttribute("aria-pressed", view.scheme === "dark" ? "true" : "false");
-        reload();
-      });
-      const remote = document.getElementById("load-remote");
-      remote.addEventListener("click", () => {
-        view.remote = true;
-        remote.disabled = true;
-        document.getElementById("remote-hint").textContent = "Remote content is loaded for this view only.";
-        reload();
-      });
-    }
-
-    const toggle = document.getElementById("toggle-read");
-    toggle.addEventListener("click", () => {
-      const read = toggle.textContent.trim() === "Mark read";
-      api("PUT", "/api/v1/messages", { IDs: [id], Read: read }).then(() => {
-        toggle.textContent = read ? "Mark unread" : "Mark read";
-      });
-    });
-    const back = () => window.location.assign(document.getElementById("back").getAttribute("href"));
-    const remove = () => api("DELETE", "/api/v1/messages", { IDs: [id] }).then(back);
-    document.getElementById("delete-message").addEventListener("click", remove);
-    document.addEventListener("keydown", (event) => {
-      if (event.target.matches("input, select, textarea")) return;
-      if (event.key === "Escape" || event.key === "u") back();
-      else if (event.key === "Delete" || event.key === "#") remove();
-    });
-  }
-
-  function preview() {
+  if (document.body.dataset.page === "preview") {
     const dark = document.getElementById("dark-all");
     dark.addEventListener("click", () => {
       const on = dark.getAttribute("aria-pressed") !== "true";
