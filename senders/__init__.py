@@ -13,9 +13,11 @@ from mailyard.senders.resend import DEFAULT_API_URL, ResendSender
 from mailyard.senders.retry import Retrying
 from mailyard.senders.ses import SESSender
 from mailyard.senders.smtp import SMTPRelay, SMTPSender, is_loopback, normalize_line_endings
+from mailyard.senders.webhook import Answer, WebhookClient, WebhookURLError
 
 __all__ = [
     "DEFAULT_API_URL",
+    "Answer",
     "InlinePart",
     "Outgoing",
     "Receipt",
@@ -26,6 +28,8 @@ __all__ = [
     "SMTPSender",
     "SendError",
     "Sender",
+    "WebhookClient",
+    "WebhookURLError",
     "is_loopback",
     "normalize_line_endings",
     "tag_value",

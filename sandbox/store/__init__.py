@@ -29,6 +29,7 @@ from mailyard.sandbox.store.messages import Messages, Retention
 from mailyard.sandbox.store.migrate import migrate
 from mailyard.sandbox.store.send_log import SendLog
 from mailyard.sandbox.store.tags import Tags
+from mailyard.sandbox.store.webhooks import Webhooks
 from mailyard.sandbox.store.writer import Publish, Writer
 
 log = logging.getLogger("mailyard.store")
@@ -68,6 +69,7 @@ class Store:
         self.tags = Tags(self.reader, self.writer)
         self.send_log = SendLog(self.reader, self.writer, self.clock)
         self.deliveries = Deliveries(self.reader, self.writer)
+        self.webhooks = Webhooks(self.reader, self.writer)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -149,6 +151,19 @@ class Store:
         if self._reader is None:
             raise StoreError("the store is closed")
         return self._reader
+
+    def meta(self, key: str) -> bytes | None:
+        """A per-install value kept in the database (keys, certificates)."""
+        row = self.reader().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def set_meta(self, key: str, value: bytes) -> None:
+        """Keep a per-install value; the first one set wins (two callers racing agree)."""
+        self.writer.call(
+            lambda tx: tx.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value)
+            )
+        )
 
     def file_size(self) -> int:
         """Bytes on disk: the database and its WAL."""

@@ -386,6 +386,28 @@ class Deliveries:
             found.setdefault(int(r[0]), []).append((r[1], Kind(r[2])))
         return found
 
+    def recent_for(self, recipient: str, limit: int = 50) -> list[StoredEvent]:
+        """The newest events that happened to one recipient, in any mailbox, newest first."""
+        rows = self._reader().execute(
+            f"SELECT {_EVENT_COLUMNS} FROM events e WHERE e.occurred = 1 AND e.id IN "
+            "(SELECT event FROM event_recipients WHERE recipient = ?) ORDER BY e.id DESC LIMIT ?",
+            (recipient.lower(), min(limit, MAX_EVENTS)),
+        )
+        return [_event(r) for r in rows]
+
+    def suppressed_anywhere(self, address: str) -> Suppression | None:
+        """The newest suppression of the address in any mailbox (an account-wide question)."""
+        row = (
+            self._reader()
+            .execute(
+                "SELECT mailbox, address, reason, created, message_id, origin FROM suppressions "
+                "WHERE address = ? ORDER BY created DESC LIMIT 1",
+                (address.lower(),),
+            )
+            .fetchone()
+        )
+        return Suppression(*row) if row else None
+
     def suppression(self, mailbox: str, address: str) -> Suppression | None:
         row = (
             self._reader()
