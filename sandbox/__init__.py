@@ -12,10 +12,46 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mailyard.sandbox.auth.errors import AuthError, RateLimitedError, TokenError
+    from mailyard.sandbox.auth.events import (
+        AUTH_EVENTS,
+        AuthEvent,
+        InvitationAccepted,
+        InvitationCreated,
+        InvitationRevoked,
+        UserCreated,
+    )
+    from mailyard.sandbox.auth.history import (
+        DeliveryEvent,
+        DeliveryHistory,
+        MemoryDeliveryHistory,
+        SimulatorHistory,
+    )
+    from mailyard.sandbox.auth.invitations import invitation_json
+    from mailyard.sandbox.auth.limits import RateLimit
+    from mailyard.sandbox.auth.parts import AuthConfig
+    from mailyard.sandbox.auth.service import AuthService
+    from mailyard.sandbox.auth.tenants import client_json, theme_json
     from mailyard.sandbox.capture.compose import Attachment, Parts, compose, decode_base64
     from mailyard.sandbox.capture.credentials import load_credentials, server_tls_context
     from mailyard.sandbox.capture.policy import Faults, SMTPPolicy
+    from mailyard.sandbox.capture.provider_mail import (
+        compose_message,
+        raw_addresses,
+        rendered_template,
+    )
+    from mailyard.sandbox.capture.ses_templates import (
+        RenderingFailureError,
+        TemplateContent,
+        TemplateDataError,
+        compile_template,
+        parse_template_data,
+        render_template,
+    )
     from mailyard.sandbox.capture.smtp import SinkHandler, SMTPConfig, listen, start_smtp
+    from mailyard.sandbox.checklist.report import ChecklistReport
+    from mailyard.sandbox.checklist.run import Checklist
+    from mailyard.sandbox.checklist.target import ChecklistTarget
     from mailyard.sandbox.clock import Clock, ClockError
     from mailyard.sandbox.errors import (
         InvalidInputError,
@@ -31,8 +67,13 @@ if TYPE_CHECKING:
         MessagesDeleted,
         MessageStored,
         MessagesUpdated,
+        SMTPErrorReply,
         Subscription,
     )
+    from mailyard.sandbox.mail import mimetree
+    from mailyard.sandbox.mail.checks import review
+    from mailyard.sandbox.mail.htmlcheck import HTMLCheckResult, check_html
+    from mailyard.sandbox.mail.linkcheck import LinkCheckResult, check_links, link_check_urls
     from mailyard.sandbox.mail.links import Code, Link, extract_codes, extract_links
     from mailyard.sandbox.mail.summary import Address, html_to_text
     from mailyard.sandbox.mail.view import MessageView, Part, message_part, view_message
@@ -47,12 +88,22 @@ if TYPE_CHECKING:
         choose,
     )
     from mailyard.sandbox.simulate import chaos
+    from mailyard.sandbox.simulate.addresses import provider_address
     from mailyard.sandbox.simulate.attempts import AttemptCounter
+    from mailyard.sandbox.simulate.errors import ScenarioError
     from mailyard.sandbox.simulate.faults import FaultPlan
+    from mailyard.sandbox.simulate.outcomes import Engagement, Kind, Step
+    from mailyard.sandbox.simulate.payloads import About
+    from mailyard.sandbox.simulate.payloads import render as render_payload
+    from mailyard.sandbox.simulate.resend_events import last_event as resend_last_event
     from mailyard.sandbox.simulate.rules import RuleSet
+    from mailyard.sandbox.simulate.scenarios import api_refusal, scenario_for
+    from mailyard.sandbox.simulate.ses_mail import ses_message_id
     from mailyard.sandbox.simulate.simulator import Rules, Simulator
     from mailyard.sandbox.simulate.throttle import Allowed, Limits, Throttle, Throttled
     from mailyard.sandbox.store import Retention, Store
+    from mailyard.sandbox.store.deliveries import EventsOccurred, StoredEvent, Suppression
+    from mailyard.sandbox.store.emulation import Document, Emulation, ScheduledEmail
     from mailyard.sandbox.store.records import (
         Envelope,
         MessageRecord,
@@ -64,9 +115,36 @@ if TYPE_CHECKING:
     )
     from mailyard.sandbox.store.send_log import SendLogged
     from mailyard.sandbox.store.waiters import Waiters
+    from mailyard.sandbox.store.webhooks import Endpoint
+    from mailyard.sandbox.webhooks.dispatcher import Dispatcher
+    from mailyard.sandbox.webhooks.formats import Formats
+    from mailyard.sandbox.webhooks.sns_signing import SigningKey
 
 # name -> the module that defines it
 _WHERE = {
+    # the reference auth service
+    "AuthError": "auth.errors",
+    "RateLimitedError": "auth.errors",
+    "TokenError": "auth.errors",
+    "AUTH_EVENTS": "auth.events",
+    "AuthEvent": "auth.events",
+    "InvitationAccepted": "auth.events",
+    "InvitationCreated": "auth.events",
+    "InvitationRevoked": "auth.events",
+    "UserCreated": "auth.events",
+    "DeliveryEvent": "auth.history",
+    "DeliveryHistory": "auth.history",
+    "MemoryDeliveryHistory": "auth.history",
+    "SimulatorHistory": "auth.history",
+    "invitation_json": "auth.invitations",
+    "RateLimit": "auth.limits",
+    "AuthConfig": "auth.parts",
+    "AuthService": "auth.service",
+    "client_json": "auth.tenants",
+    "theme_json": "auth.tenants",
+    "Checklist": "checklist.run",
+    "ChecklistReport": "checklist.report",
+    "ChecklistTarget": "checklist.target",
     "Attachment": "capture.compose",
     "Parts": "capture.compose",
     "compose": "capture.compose",
@@ -93,6 +171,7 @@ _WHERE = {
     "MessagesDeleted": "events",
     "MessageStored": "events",
     "MessagesUpdated": "events",
+    "SMTPErrorReply": "events",
     "Subscription": "events",
     "Code": "mail.links",
     "Link": "mail.links",
@@ -100,6 +179,12 @@ _WHERE = {
     "extract_links": "mail.links",
     "Address": "mail.summary",
     "html_to_text": "mail.summary",
+    "HTMLCheckResult": "mail.htmlcheck",
+    "check_html": "mail.htmlcheck",
+    "review": "mail.checks",
+    "LinkCheckResult": "mail.linkcheck",
+    "check_links": "mail.linkcheck",
+    "link_check_urls": "mail.linkcheck",
     "MessageView": "mail.view",
     "Part": "mail.view",
     "message_part": "mail.view",
@@ -116,6 +201,13 @@ _WHERE = {
     "choose": "outbound.routing",
     "RuleSet": "simulate.rules",
     "AttemptCounter": "simulate.attempts",
+    "Engagement": "simulate.outcomes",
+    "Kind": "simulate.outcomes",
+    "Step": "simulate.outcomes",
+    "About": "simulate.payloads",
+    "EventsOccurred": "store.deliveries",
+    "StoredEvent": "store.deliveries",
+    "Suppression": "store.deliveries",
     "Allowed": "simulate.throttle",
     "Limits": "simulate.throttle",
     "Throttle": "simulate.throttle",
@@ -133,29 +225,77 @@ _WHERE = {
     "Stored": "store.records",
     "SendLogged": "store.send_log",
     "Waiters": "store.waiters",
+    "Endpoint": "store.webhooks",
+    "Dispatcher": "webhooks.dispatcher",
+    "Formats": "webhooks.formats",
+    "SigningKey": "webhooks.sns_signing",
+    # the provider emulators (web.emulate)
+    "compose_message": "capture.provider_mail",
+    "raw_addresses": "capture.provider_mail",
+    "rendered_template": "capture.provider_mail",
+    "RenderingFailureError": "capture.ses_templates",
+    "TemplateContent": "capture.ses_templates",
+    "TemplateDataError": "capture.ses_templates",
+    "compile_template": "capture.ses_templates",
+    "parse_template_data": "capture.ses_templates",
+    "render_template": "capture.ses_templates",
+    "provider_address": "simulate.addresses",
+    "ScenarioError": "simulate.errors",
+    "api_refusal": "simulate.scenarios",
+    "scenario_for": "simulate.scenarios",
+    "ses_message_id": "simulate.ses_mail",
+    "Document": "store.emulation",
+    "Emulation": "store.emulation",
+    "ScheduledEmail": "store.emulation",
 }
 
 __all__ = [
+    # the reference auth service
+    "AUTH_EVENTS",
     "MODES",
     "NOT_CONFIGURED",
+    "About",
     "Address",
     "Allowed",
     "Allowlist",
     "Attachment",
     "AttemptCounter",
+    "AuthConfig",
+    "AuthError",
+    "AuthEvent",
+    "AuthService",
     "Bus",
+    "Checklist",
+    "ChecklistReport",
+    "ChecklistTarget",
     "Clock",
     "ClockError",
     "Code",
     "DeliveryConfig",
+    "DeliveryEvent",
+    "DeliveryHistory",
+    "Dispatcher",
+    "Document",
+    "Emulation",
+    "Endpoint",
+    "Engagement",
     "Envelope",
     "Event",
+    "EventsOccurred",
     "FaultPlan",
     "Faults",
+    "Formats",
+    "HTMLCheckResult",
     "InvalidInputError",
+    "InvitationAccepted",
+    "InvitationCreated",
+    "InvitationRevoked",
+    "Kind",
     "Limits",
     "Link",
+    "LinkCheckResult",
     "Mailer",
+    "MemoryDeliveryHistory",
     "MessageRecord",
     "MessageStored",
     "MessageSummary",
@@ -167,46 +307,85 @@ __all__ = [
     "Part",
     "Parts",
     "QueryError",
+    "RateLimit",
+    "RateLimitedError",
     "Redactor",
+    "RenderingFailureError",
     "Retention",
     "Route",
     "RuleSet",
     "Rules",
     "SMTPConfig",
+    "SMTPErrorReply",
     "SMTPPolicy",
     "SandboxError",
+    "ScenarioError",
+    "ScheduledEmail",
     "SendLogEntry",
     "SendLogged",
     "SendRecord",
     "SendResult",
+    "SigningKey",
     "Simulator",
+    "SimulatorHistory",
     "SinkHandler",
+    "Step",
     "StorageFullError",
     "Store",
     "StoreError",
     "Stored",
+    "StoredEvent",
     "Subscription",
+    "Suppression",
+    "TemplateContent",
+    "TemplateDataError",
     "Throttle",
     "Throttled",
+    "TokenError",
+    "UserCreated",
     "Waiters",
+    "api_refusal",
     "chaos",
+    "check_html",
+    "check_links",
     "choose",
+    "client_json",
+    "compile_template",
     "compose",
+    "compose_message",
     "decode_base64",
     "extract_codes",
     "extract_links",
     "html_to_text",
+    "invitation_json",
+    "link_check_urls",
     "listen",
     "load_credentials",
     "message_part",
+    "mimetree",
+    "parse_template_data",
+    "provider_address",
+    "raw_addresses",
     "recipient_hash",
+    "render_payload",
+    "render_template",
+    "rendered_template",
+    "resend_last_event",
+    "review",
+    "scenario_for",
     "server_tls_context",
+    "ses_message_id",
     "start_smtp",
+    "theme_json",
     "view_message",
 ]
 
 
-_MODULES = {"chaos": "simulate.chaos"}  # names that are modules
+_MODULES = {"chaos": "simulate.chaos", "mimetree": "mail.mimetree"}  # names that are modules
+_RENAMED = {
+    "render_payload": ("simulate.payloads", "render"),
+    "resend_last_event": ("simulate.resend_events", "last_event"),
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -214,6 +393,11 @@ def __getattr__(name: str) -> Any:
         module = importlib.import_module(f"mailyard.sandbox.{_MODULES[name]}")
         globals()[name] = module
         return module
+    if name in _RENAMED:
+        module_name, attribute = _RENAMED[name]
+        value = getattr(importlib.import_module(f"mailyard.sandbox.{module_name}"), attribute)
+        globals()[name] = value
+        return value
     where = _WHERE.get(name)
     if where is None:
         raise AttributeError(f"module 'mailyard.sandbox' has no attribute {name!r}")

@@ -71,6 +71,19 @@ class MessagesUpdated(Event):
     tags: bool = False
 
 
+@dataclass(frozen=True)
+class SMTPErrorReply(Event):
+    """The SMTP sink answered a command with a 4xx or 5xx reply (Mailpit's `error` event)."""
+
+    reply: str  # the reply line as sent, e.g. "451 4.3.0 Chaos sender error"
+    client_addr: str = ""  # the client's IP address
+
+    @property
+    def code(self) -> int:
+        head = self.reply[:3]
+        return int(head) if head.isdigit() else 0
+
+
 class Subscription(AsyncIterator[Event]):
     """A bounded queue of events for one consumer; iterate it, or `get()` with a timeout."""
 

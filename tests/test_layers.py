@@ -68,7 +68,9 @@ def test_every_code_folder_is_installed() -> None:
     """A subpackage missing from pyproject's list would be missing from the wheel."""
     import tomllib
 
-    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
     found = {
         "mailyard." + ".".join(init.parent.relative_to(ROOT).parts)
         for package in ALLOWED

@@ -14,10 +14,12 @@ from starlette.middleware import Middleware
 
 from mailyard.sandbox import Clock, SMTPConfig, load_credentials, server_tls_context
 from mailyard.senders import is_loopback
+from mailyard.web.api.surface import MailpitSurface
 from mailyard.web.errors import DEFAULT_SURFACES, exception_handlers
+from mailyard.web.middleware.cors import CORS, CORSPolicy
 from mailyard.web.middleware.guard import CrossSiteGuard
 from mailyard.web.middleware.hosts import TrustedHosts, allowed_hosts
-from mailyard.web.routes import ROUTES
+from mailyard.web.routes import routes_for
 from mailyard.web.services import Services, open_services
 from mailyard.web.settings import Settings
 
@@ -74,11 +76,17 @@ def create_app(
             yield {"services": services}
 
     return Starlette(
-        routes=ROUTES,
+        routes=routes_for(settings),
         lifespan=lifespan,
-        exception_handlers=exception_handlers(DEFAULT_SURFACES),
+        exception_handlers=exception_handlers((MailpitSurface(), *DEFAULT_SURFACES)),
         middleware=[
             Middleware(TrustedHosts, allowed=allowed_hosts(settings.host, settings.allowed_hosts)),
-            Middleware(CrossSiteGuard, secret=secret, credentials=ui_credentials),
+            Middleware(CORS, policy=CORSPolicy.parse(settings.api_cors)),
+            Middleware(
+                CrossSiteGuard,
+                secret=secret,
+                credentials=ui_credentials,
+                cors=CORSPolicy.parse(settings.api_cors),
+            ),
         ],
     )

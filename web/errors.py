@@ -2,7 +2,11 @@
 
 - pages of the inbox: an HTML page (or, for htmx, an HTML fragment it swaps in);
 - `/api/...` and mailyard's other JSON routes: `{"error": {"code", "message", "field"}}`;
-- each provider emulator (next): that provider's own error format, registered as a `Surface`.
+- the reference auth service (`/auth/`, `/api/auth/`, `/api/admin/`): the same error with
+  `"success": false` beside it, the shape of its `{success, data}` answers;
+- each provider emulator (`web.emulate.surfaces`): that provider's own error format: SES v2's
+  JSON with `x-amzn-ErrorType`, SES v1's `<ErrorResponse>`, Resend's `{statusCode, name,
+  message}`.
 
 No traceback or internal text ever reaches a client; unexpected errors are logged here and
 answered with a generic 500.
@@ -22,8 +26,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from mailyard.sandbox import (
+    AuthError,
     InvalidInputError,
     NotFoundError,
+    RateLimitedError,
     SandboxError,
     StorageFullError,
     StoreError,
@@ -103,6 +109,41 @@ class JSONSurface:
         return json_error(problem)
 
 
+class AuthSurface:
+    """The reference auth service's routes (MIOSA's /auth, BluAuth's /api/auth and /api/admin):
+    their own simple shape, `{"success": false, "error": {"code", "message", "field"}}`."""
+
+    PREFIXES = ("/auth/", "/api/auth/", "/api/admin/")
+
+    def matches(self, request: Request) -> bool:
+        return request.url.path.startswith(self.PREFIXES)
+
+    def render(self, request: Request, problem: Problem) -> Response:
+        error = {"code": problem.code, "message": problem.message, "field": problem.field}
+        return JSONResponse(
+            {"success": False, "error": error},
+            status_code=problem.status,
+            headers=problem.headers,
+        )
+
+
+# The auth flows' refusals (`sandbox.auth.errors` codes) as HTTP statuses; others are 400.
+AUTH_STATUSES = {
+    "token_unknown": 404,
+    "token_used": 410,
+    "token_expired": 410,
+    "token_revoked": 410,
+    "account_exists": 409,
+    "suppressed": 409,
+    "invitation_accepted": 409,
+    "invitation_revoked": 409,
+    "self_signup_disabled": 403,
+    "invalid_credentials": 401,
+    "email_not_verified": 403,
+    "rate_limited": 429,
+}
+
+
 class PageSurface:
     """The inbox's pages: an HTML page a person can read, or a fragment for htmx to show."""
 
@@ -114,7 +155,7 @@ class PageSurface:
         if request.headers.get("hx-request") == "true":
             body = f'<div class="error" role="alert">{message}</div>'
         else:
-            body = ERROR_PAGE.format(status=problem.status, message=message)
+            body = _page(problem.status, problem.message)
         headers = {**problem.headers, **PAGE_ERROR_HEADERS}
         return HTMLResponse(body, status_code=problem.status, headers=headers)
 
@@ -133,12 +174,29 @@ ERROR_PAGE = """<!doctype html>
 """
 
 
+def _page(status: int, message: str) -> str:
+    """The inbox's error page; the bare one if even its template cannot be rendered (the
+    error page is the last thing that must work)."""
+    from mailyard.web.ui.errorpage import error_page  # jinja2 loads with the first page error
+
+    try:
+        return error_page(status, message)
+    except Exception:
+        log.exception("the error page's template failed")
+        return ERROR_PAGE.format(status=status, message=html.escape(message))
+
+
 def problem_of(request: Request, exc: Exception) -> Problem:
     """The Problem an exception means; logs what a client must not see."""
     if isinstance(exc, RequestError):
         return Problem(exc.status, exc.message, exc.code, exc.field, exc.headers)
     if isinstance(exc, NotFoundError):
         return Problem(404, str(exc), "not_found")
+    if isinstance(exc, AuthError):
+        headers = {}
+        if isinstance(exc, RateLimitedError):
+            headers["Retry-After"] = str(int(exc.retry_after + 0.999))
+        return Problem(AUTH_STATUSES.get(exc.code, 400), str(exc), exc.code, exc.field, headers)
     if isinstance(exc, InvalidInputError):
         return Problem(400, str(exc), "invalid", exc.field)
     if isinstance(exc, StorageFullError):
@@ -180,4 +238,16 @@ def exception_handlers(surfaces: Sequence[Surface]) -> Mapping[Any, Handler]:
     return {RequestError: handle, SandboxError: handle, HTTPException: handle, Exception: handle}
 
 
-DEFAULT_SURFACES: tuple[Surface, ...] = (JSONSurface(), PageSurface())
+def _emulator_surfaces() -> tuple[Surface, ...]:
+    """The provider emulators' surfaces (web.emulate): SES v2, SES v1, Resend, compatibility."""
+    from mailyard.web.emulate.surfaces import SURFACES
+
+    return SURFACES
+
+
+DEFAULT_SURFACES: tuple[Surface, ...] = (
+    AuthSurface(),
+    *_emulator_surfaces(),
+    JSONSurface(),
+    PageSurface(),
+)

@@ -11,22 +11,46 @@ from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from mailyard.web.api import (
+    checks,
     delivery,
     email_test,
+    events_ws,
+    inbucket,
     info,
+    mailhog,
     message,
     messages,
+    metrics,
     openapi,
+    release,
     send,
+    sim_control,
+    sim_events,
     tags,
+    thumb,
     views,
+    webhooks,
 )
 from mailyard.web.api.describe import HANDLERS
-from mailyard.web.ui import pages, preview, stream
+from mailyard.web.auth import admin as auth_admin
+from mailyard.web.auth import public as auth_public
+from mailyard.web.auth import tenants as auth_tenants
+from mailyard.web.emulate import (
+    compat,
+    resend_api,
+    ses_v1,
+    sesv2_configsets,
+    sesv2_identities,
+    sesv2_send,
+    sesv2_suppression,
+    sesv2_templates,
+)
+from mailyard.web.settings import Settings
+from mailyard.web.ui import message_page, pages, preview, stream
 from mailyard.web.ui.templating import HERE as UI_FOLDER
 
 GET, POST, PUT, DELETE = ["GET"], ["POST"], ["PUT"], ["DELETE"]
@@ -59,10 +83,19 @@ API: list[BaseRoute] = [
     resource("/api/v1/message/{id}/headers", GET=message.get_headers),
     resource("/api/v1/message/{id}/raw", GET=message.get_raw),
     resource("/api/v1/message/{id}/part/{part}", GET=message.get_part),
+    resource("/api/v1/message/{id}/part/{part}/thumb", GET=thumb.thumb),
+    resource("/api/v1/message/{id}/html-check", GET=checks.html_check),
+    resource("/api/v1/message/{id}/link-check", GET=checks.link_check),
+    resource("/api/v1/message/{id}/sa-check", GET=checks.sa_check),
+    resource("/api/v1/message/{id}/release", POST=release.release),
     resource("/api/v1/tags", GET=tags.list_tags, PUT=tags.set_tags),
     resource("/api/v1/tags/{tag}", PUT=tags.rename_tag, DELETE=tags.delete_tag),
     resource("/api/v1/send", POST=send.send),
     resource("/api/v1/info", GET=info.info),
+    resource("/api/v1/webui", GET=info.webui),
+    resource("/api/v1/swagger.json", GET=openapi.swagger_json),
+    WebSocketRoute("/api/events", events_ws.events),
+    resource("/metrics", GET=metrics.metrics),
     resource("/view/{id}.html", GET=views.view_html),
     resource("/view/{id}.txt", GET=views.view_text),
     resource("/view/{id}/part/{part}", GET=views.inline_part),
@@ -72,6 +105,19 @@ API: list[BaseRoute] = [
     resource("/api/v1/mailboxes", GET=messages.mailboxes),
     resource("/api/v1/message/{id}/links", GET=message.get_links),
     resource("/api/v1/message/{id}/codes", GET=message.get_codes),
+    # MailHog's API (web.api.mailhog) and Inbucket's (web.api.inbucket), for older suites
+    resource("/api/v2/messages", GET=mailhog.list_v2),
+    resource("/api/v2/search", GET=mailhog.search_v2),
+    resource("/api/v1/messages/{id}", GET=mailhog.get_v1, DELETE=mailhog.delete_v1),
+    resource("/api/v1/messages/{id}/download", GET=mailhog.download_v1),
+    resource("/api/v1/mailbox/{name}", GET=inbucket.list_mailbox, DELETE=inbucket.purge_mailbox),
+    resource(
+        "/api/v1/mailbox/{name}/{id}",
+        GET=inbucket.get_message,
+        PATCH=inbucket.mark_seen,
+        DELETE=inbucket.delete_message,
+    ),
+    resource("/api/v1/mailbox/{name}/{id}/source", GET=inbucket.source),
     # outbound: the mailer, the spec's email-test, the send log
     resource("/api/v1/email-test", POST=email_test.email_test),
     resource("/api/v1/outbound", POST=email_test.outbound),
@@ -85,8 +131,10 @@ API: list[BaseRoute] = [
 
 UI: list[BaseRoute] = [
     Route("/", pages.inbox, methods=GET),
+    Route("/ui/results", pages.results, methods=GET),
     Route("/ui/rows", pages.rows, methods=GET),
-    Route("/message/{id}", pages.message, methods=GET),
+    Route("/message/{id}", message_page.message, methods=GET),
+    Route("/ui/message/{id}/tags", message_page.edit_tags, methods=POST),
     Route("/status", pages.status, methods=GET),
     Route("/preview", preview.gallery, methods=GET),
     Route("/ui/preview/render", preview.render_preview, methods=GET),
@@ -95,4 +143,170 @@ UI: list[BaseRoute] = [
     Mount("/static", app=StaticFiles(directory=UI_FOLDER / "static"), name="static"),
 ]
 
-ROUTES: list[BaseRoute] = [*API, *UI]
+SIMULATOR: list[BaseRoute] = [
+    resource("/api/v1/events", GET=sim_events.list_events),
+    resource(
+        "/api/v1/message/{id}/events",
+        GET=sim_events.message_events,
+        POST=sim_events.add_engagement,
+    ),
+    resource(
+        "/api/v1/suppressions",
+        GET=sim_control.list_suppressions,
+        PUT=sim_control.add_suppression,
+        DELETE=sim_control.remove_suppression,
+    ),
+    resource("/api/v1/simulator/rules", GET=sim_control.get_rules, PUT=sim_control.put_rules),
+    resource("/api/v1/simulator/faults", GET=sim_control.get_faults, PUT=sim_control.put_faults),
+    resource("/api/v1/chaos", GET=sim_control.get_chaos, PUT=sim_control.put_chaos),
+    resource("/api/v1/clock", GET=sim_control.get_clock),
+    resource("/api/v1/clock/advance", POST=sim_control.advance_clock),
+    resource("/api/v1/webhooks", GET=webhooks.list_webhooks, POST=webhooks.add_webhook),
+    resource("/api/v1/webhooks/{webhook}", DELETE=webhooks.remove_webhook),
+    resource("/api/v1/webhooks/{webhook}/deliveries", GET=webhooks.list_deliveries),
+    resource("/api/v1/webhooks/deliveries/{delivery}/redeliver", POST=webhooks.redeliver),
+    resource("/_sns/SimpleNotificationService-mailyard.pem", GET=webhooks.sns_certificate),
+    resource("/_sns/", GET=webhooks.sns_service),
+]
+
+# Provider API emulators (web.emulate): SES v2 (REST-JSON), SES v1 (query/XML on POST /, beside
+# the inbox's GET /), Resend, and the retrieval routes of LocalStack and aws-ses-v2-local.
+SES_V2: list[BaseRoute] = [
+    resource("/v2/email/outbound-emails", POST=sesv2_send.send_email),
+    resource("/v2/email/outbound-bulk-emails", POST=sesv2_send.send_bulk_email),
+    resource("/v2/email/account", GET=sesv2_identities.get_account),
+    resource("/v2/email/account/sending", PUT=sesv2_identities.put_account_sending),
+    resource("/v2/email/account/suppression", PUT=sesv2_identities.put_account_suppression),
+    resource(
+        "/v2/email/account/mailyard-enforcement", PUT=sesv2_identities.put_account_enforcement
+    ),
+    resource(
+        "/v2/email/identities",
+        GET=sesv2_identities.list_identities,
+        POST=sesv2_identities.create_identity,
+    ),
+    resource("/v2/email/list-identities", POST=sesv2_identities.list_identities),
+    resource(
+        "/v2/email/identities/{EmailIdentity}",
+        GET=sesv2_identities.get_identity,
+        DELETE=sesv2_identities.delete_identity,
+    ),
+    resource(
+        "/v2/email/templates",
+        GET=sesv2_templates.list_templates,
+        POST=sesv2_templates.create_template,
+    ),
+    resource(
+        "/v2/email/templates/{TemplateName}",
+        GET=sesv2_templates.get_template,
+        PUT=sesv2_templates.update_template,
+        DELETE=sesv2_templates.delete_template,
+    ),
+    resource(
+        "/v2/email/templates/{TemplateName}/render", POST=sesv2_templates.test_render_template
+    ),
+    resource(
+        "/v2/email/configuration-sets",
+        GET=sesv2_configsets.list_configuration_sets,
+        POST=sesv2_configsets.create_configuration_set,
+    ),
+    resource("/v2/email/list-configuration-sets", POST=sesv2_configsets.list_configuration_sets),
+    resource(
+        "/v2/email/configuration-sets/{ConfigurationSetName}",
+        GET=sesv2_configsets.get_configuration_set,
+        DELETE=sesv2_configsets.delete_configuration_set,
+    ),
+    resource(
+        "/v2/email/configuration-sets/{ConfigurationSetName}/sending",
+        PUT=sesv2_configsets.put_sending_options,
+    ),
+    resource(
+        "/v2/email/configuration-sets/{ConfigurationSetName}/event-destinations",
+        GET=sesv2_configsets.get_event_destinations,
+        POST=sesv2_configsets.create_event_destination,
+    ),
+    resource(
+        "/v2/email/configuration-sets/{ConfigurationSetName}/event-destinations/"
+        "{EventDestinationName}",
+        PUT=sesv2_configsets.update_event_destination,
+        DELETE=sesv2_configsets.delete_event_destination,
+    ),
+    resource(
+        "/v2/email/suppression/addresses",
+        GET=sesv2_suppression.list_suppressed,
+        PUT=sesv2_suppression.put_suppressed,
+    ),
+    resource(
+        "/v2/email/suppression/addresses/{EmailAddress}",
+        GET=sesv2_suppression.get_suppressed,
+        DELETE=sesv2_suppression.delete_suppressed,
+    ),
+]
+SES_V1: list[BaseRoute] = [Route("/", ses_v1.dispatch, methods=POST)]
+RESEND: list[BaseRoute] = [
+    resource("/emails", POST=resend_api.send_email),
+    resource("/emails/batch", POST=resend_api.send_batch),
+    resource("/emails/{id}", GET=resend_api.get_email, PATCH=resend_api.update_email),
+    resource("/emails/{id}/cancel", POST=resend_api.cancel_email),
+]
+COMPAT: list[BaseRoute] = [
+    resource("/_aws/ses", GET=compat.localstack_messages, DELETE=compat.localstack_delete),
+    resource("/store", GET=compat.store),
+    resource("/clear-store", POST=compat.clear_store),
+    resource("/get-emlContent", GET=compat.eml_content),
+]
+
+ROUTES: list[BaseRoute] = [*API, *SIMULATOR, *UI, *SES_V2, *SES_V1, *RESEND, *COMPAT]
+
+# The reference auth service (web.auth): MIOSA's /auth, BluAuth's /api/auth and /api/admin.
+# Mounted unless --no-auth-service. Link endpoints answer GET (and HEAD) without using tokens.
+AUTH: list[BaseRoute] = [
+    resource("/auth/settings", GET=auth_public.settings),
+    resource("/auth/signup", POST=auth_public.signup),
+    resource("/auth/confirm", GET=auth_public.confirm_page, POST=auth_public.confirm),
+    resource("/auth/password-reset", POST=auth_public.password_reset),
+    resource(
+        "/auth/password-reset/confirm",
+        GET=auth_public.reset_page,
+        POST=auth_public.reset_confirm,
+    ),
+    resource("/auth/login", GET=auth_public.login_page, POST=auth_public.login),
+    resource("/api/auth/sign-up/email", POST=auth_public.signup),
+    resource("/api/auth/forgot-password", POST=auth_public.forgot_password),
+    resource(
+        "/api/auth/reset-password", GET=auth_public.reset_page, POST=auth_public.reset_confirm
+    ),
+    resource(
+        "/api/auth/accept-invite", GET=auth_public.accept_page, POST=auth_public.accept_invite
+    ),
+    resource(
+        "/api/admin/invitations",
+        GET=auth_admin.list_invitations,
+        POST=auth_admin.create_invitation,
+    ),
+    resource("/api/admin/invitations/{id}", GET=auth_admin.get_invitation),
+    resource("/api/admin/invitations/{id}/revoke", POST=auth_admin.revoke_invitation),
+    resource("/api/admin/users", GET=auth_admin.list_users),
+    resource("/api/admin/users/{id}", GET=auth_admin.get_user),
+    resource("/api/admin/email-test", POST=auth_admin.email_test),
+    resource("/api/admin/themes", GET=auth_tenants.list_themes, POST=auth_tenants.create_theme),
+    resource(
+        "/api/admin/themes/{id}",
+        GET=auth_tenants.get_theme,
+        PUT=auth_tenants.update_theme,
+        DELETE=auth_tenants.delete_theme,
+    ),
+    resource("/api/admin/clients", GET=auth_tenants.list_clients, POST=auth_tenants.create_client),
+    resource(
+        "/api/admin/clients/{id}",
+        GET=auth_tenants.get_client,
+        PUT=auth_tenants.update_client,
+        DELETE=auth_tenants.delete_client,
+    ),
+]
+
+
+def routes_for(settings: Settings) -> list[BaseRoute]:
+    """The routes this configuration serves: ROUTES, and the auth service's unless
+    --no-auth-service (no path of theirs overlaps another's)."""
+    return [*ROUTES, *(AUTH if settings.auth_service else ())]

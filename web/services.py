@@ -23,20 +23,27 @@ import httpx
 from starlette.requests import HTTPConnection
 
 from mailyard.sandbox import (
+    About,
     AttemptCounter,
     Bus,
     Clock,
     DeliveryConfig,
+    Dispatcher,
     FaultPlan,
     Faults,
+    Formats,
     Limits,
     Mailer,
+    NotFoundError,
     Retention,
     Rules,
     RuleSet,
+    SigningKey,
     Simulator,
+    SimulatorHistory,
     SinkHandler,
     SMTPConfig,
+    SMTPErrorReply,
     SMTPPolicy,
     Store,
     Throttle,
@@ -44,7 +51,11 @@ from mailyard.sandbox import (
     chaos,
     listen,
     start_smtp,
+    view_message,
 )
+from mailyard.senders import WebhookClient
+from mailyard.web.auth.service import AuthServices, open_auth
+from mailyard.web.emulate.state import Emulators, open_emulators
 from mailyard.web.outbound import build_mailer, delivery_config, sandbox_mailer
 from mailyard.web.settings import Settings
 
@@ -63,6 +74,7 @@ class Services:
     store: Store
     waiters: Waiters
     simulator: Simulator
+    dispatcher: Dispatcher
     throttle: Throttle  # per-credential send rates and daily quotas (SES, Resend, SMTP)
     attempts: AttemptCounter  # "fail N times then succeed" scenario addresses
     faults: Faults  # SMTP fault plans: global, per mailbox, Mailpit's chaos triggers
@@ -73,8 +85,10 @@ class Services:
     delivery: DeliveryConfig
     mailer: Mailer  # the configured delivery
     sandbox_mailer: Mailer  # always this service's own sink (the preview gallery's test sends)
+    emulators: Emulators  # the SES and Resend APIs' state (web.emulate)
     started: float
     secret: bytes = field(repr=False, default=b"")  # keys the inbox's CSRF token
+    auth: AuthServices | None = None  # the reference auth service; None: --no-auth-service
 
     @property
     def sink_host(self) -> str:
@@ -94,6 +108,59 @@ def load_rules(settings: Settings) -> Rules:
     if settings.sim_rules:
         rule_sets.append(RuleSet.parse(settings.sim_rules, name="settings"))
     return Rules(tuple(rule_sets))
+
+
+def _own_url(settings: Settings, http_port: int) -> str:
+    host = sink_host(settings.host)
+    return f"http://{'[' + host + ']' if ':' in host else host}:{http_port}"
+
+
+def _sns_key(store: Store, clock: Clock) -> Callable[[], SigningKey]:
+    """mailyard's SNS signing key and certificate, made on first use and kept per install."""
+    cache: list[SigningKey] = []
+
+    def key() -> SigningKey:
+        if not cache:
+            key_pem, cert_pem = store.meta("sns_key_pem"), store.meta("sns_cert_pem")
+            if key_pem is None or cert_pem is None:
+                made = SigningKey.generate(clock.now(), secrets.randbits(63))
+                store.set_meta("sns_key_pem", made.key_pem)
+                store.set_meta("sns_cert_pem", made.cert_pem)
+                key_pem, cert_pem = store.meta("sns_key_pem"), store.meta("sns_cert_pem")
+            assert key_pem is not None and cert_pem is not None
+            cache.append(SigningKey.from_pem(key_pem, cert_pem))
+        return cache[0]
+
+    return key
+
+
+def _about(store: Store, message_id: str) -> About | None:
+    try:
+        record = store.messages.get(message_id)
+    except NotFoundError:
+        return None
+    return About.of(record, view_message(store.messages.raw(record.summary.seq)))
+
+
+def _message_summary(store: Store, message_id: str) -> dict[str, object] | None:
+    from mailyard.web.api.shapes import summary
+
+    try:
+        return summary(store.messages.get(message_id).summary)
+    except NotFoundError:
+        return None
+
+
+async def _register_configured(dispatcher: Dispatcher, settings: Settings) -> None:
+    """The endpoints the settings name, registered once (a restart does not add them again)."""
+    wanted = [tuple(item.split("=", 1)) for item in settings.webhooks]
+    if settings.webhook_url:
+        wanted.append(("mailpit", settings.webhook_url))
+    known = {(e.format, e.url) for e in dispatcher.endpoints()}
+    for entry in wanted:
+        if len(entry) != 2 or (entry[0], entry[1]) in known:
+            continue
+        await dispatcher.register(entry[1], entry[0])
 
 
 def load_faults(settings: Settings) -> Faults:
@@ -168,6 +235,26 @@ async def open_services(
         if settings.simulator:
             simulator.start()
         stack.push_async_callback(simulator.close)
+        public_url = settings.public_url or _own_url(settings, http_port)
+        dispatcher = Dispatcher(
+            store,
+            bus,
+            clock,
+            WebhookClient(),
+            Formats(
+                _sns_key(store, clock),
+                lambda: public_url,
+                message_json=lambda message_id: _message_summary(store, message_id),
+            ),
+            lambda message_id: _about(store, message_id),
+            retry_scale=settings.webhook_retry_scale,
+            timeout=settings.webhook_timeout,
+            mailpit_limit=settings.webhook_limit,
+            mailpit_delay=settings.webhook_delay,
+        )
+        dispatcher.start()
+        stack.push_async_callback(dispatcher.close)
+        await _register_configured(dispatcher, settings)
         http = await stack.enter_async_context(
             httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0), follow_redirects=False)
         )
@@ -182,6 +269,7 @@ async def open_services(
             attempts=attempts, throttle=throttle, faults=faults, limits=smtp_limits(settings)
         )
         server, handler = await start_smtp(store.messages.ingest, smtp_config, sock, policy)
+        handler.on_error_reply = lambda reply, client: bus.publish(SMTPErrorReply(reply, client))
 
         async def stop_smtp() -> None:
             server.close()
@@ -193,6 +281,20 @@ async def open_services(
         if settings.max_age:
             pruner = asyncio.create_task(_prune_forever(store, clock))
             stack.callback(pruner.cancel)
+        mailer = build_mailer(delivery, store, http, log_format=settings.log_format)
+        # The reference auth service (web.auth); closed before the sink, so its outbox's last
+        # sends still land.
+        auth = await stack.enter_async_context(
+            open_auth(
+                settings,
+                store,
+                mailer,
+                clock,
+                http_port=http_port,
+                history=SimulatorHistory(store.deliveries),
+            )
+        )
+        emulators = await stack.enter_async_context(open_emulators(settings, store, clock))
         yield Services(
             settings=settings,
             clock=clock,
@@ -200,6 +302,7 @@ async def open_services(
             store=store,
             waiters=waiters,
             simulator=simulator,
+            dispatcher=dispatcher,
             throttle=throttle,
             attempts=attempts,
             faults=faults,
@@ -208,10 +311,12 @@ async def open_services(
             http_port=http_port,
             http=http,
             delivery=delivery,
-            mailer=build_mailer(delivery, store, http, log_format=settings.log_format),
+            mailer=mailer,
             sandbox_mailer=sandbox_mailer(delivery, store, log_format=settings.log_format),
+            emulators=emulators,
             started=clock.now(),
             secret=secret or secrets.token_bytes(32),
+            auth=auth,
         )
 
 

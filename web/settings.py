@@ -21,6 +21,7 @@ from typing import Any
 DELIVERY_MODES = ("sandbox", "smtp", "ses", "resend", "none", "auto")
 RELAY_TLS_MODES = ("starttls", "implicit", "none")
 LOG_LEVELS = ("debug", "info", "warning", "error")
+SIGV4_MODES = ("lenient", "strict")
 SERVE, SEND = "serve", "send"
 
 
@@ -115,6 +116,11 @@ def csv(text: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in text.replace(";", ",").split(",") if item.strip())
 
 
+def words(text: str) -> tuple[str, ...]:
+    """Items separated by commas or white space (Mailpit's lists: `--api-cors`)."""
+    return tuple(text.replace(",", " ").split())
+
+
 def text(value: str) -> str | None:
     return value.strip() or None
 
@@ -203,6 +209,21 @@ class Settings:
         "Seconds a client has to send a request's headers before it gets 408 and a close.",
         parse=parse_duration,
         kind="duration",
+    )
+    api_cors: tuple[str, ...] = setting(
+        (),
+        "Origins whose pages may call the API from a browser (CORS), as Mailpit's --api-cors: "
+        "host[:port] entries separated by commas or spaces (a scheme is ignored), or * for any.",
+        parse=words,
+        env=("MAILYARD_API_CORS", "MP_API_CORS"),
+        kind="list",
+    )
+    allow_internal_http_requests: bool = setting(
+        False,
+        "Let the link check fetch private, loopback and link-local addresses (as Mailpit's flag "
+        "of that name); off, such links answer 451 without a connection being made.",
+        parse=parse_bool,
+        env=("MAILYARD_ALLOW_INTERNAL_HTTP_REQUESTS", "MP_ALLOW_INTERNAL_HTTP_REQUESTS"),
     )
     ui_auth_file: str | None = setting(
         None,
@@ -320,6 +341,141 @@ class Settings:
         "Let tests move mailyard's clock forward (POST /api/v1/clock/advance): delays, "
         "retries and expiry then happen at once instead of in real time.",
         parse=parse_bool,
+    )
+    # -- the reference auth service (web.auth) ---------------------------------------------------
+    auth_service: bool = setting(
+        True,
+        "Serve the reference auth service: MIOSA's /auth/..., BluAuth's /api/auth/... and "
+        "/api/admin/...; --no-auth-service turns it off.",
+        parse=parse_bool,
+    )
+    auth_public_url: str | None = setting(
+        None,
+        "Public URL the auth emails' links point at, e.g. https://auth.example.com (default: "
+        "this service's own http://HOST:PORT).",
+    )
+    admin_token: str | None = setting(
+        None,
+        "Bearer token for the auth service's /api/admin/ routes (default: a random one, "
+        "printed at start).",
+        env=("MAILYARD_ADMIN_TOKEN",),
+        flag=False,
+        secret=True,
+    )
+    auth_email_verification: bool = setting(
+        True,
+        "Send an email confirmation after signup; --no-auth-email-verification activates "
+        "accounts at once (and sends the welcome then).",
+        parse=parse_bool,
+    )
+    auth_reset_ttl: float = setting(
+        3600.0,
+        "How long a password-reset link works (the spec's 1 hour).",
+        parse=parse_duration,
+        kind="duration",
+    )
+    auth_verify_ttl: float = setting(
+        86400.0,
+        "How long an email-confirmation link and code work.",
+        parse=parse_duration,
+        kind="duration",
+    )
+    auth_email_test_limit: int = setting(
+        10,
+        "Test sends per minute through /api/admin/email-test (previews: six times as many).",
+        parse=whole(1),
+        kind="number",
+    )
+    # -- webhooks -----------------------------------------------------------------------------
+    webhooks: tuple[str, ...] = setting(
+        (),
+        "Webhook endpoints registered at start, comma separated, each FORMAT=URL with FORMAT "
+        "sns, eventbridge, resend or mailpit (e.g. resend=http://127.0.0.1:3000/hooks).",
+        parse=csv,
+        kind="list",
+    )
+    webhook_url: str | None = setting(
+        None,
+        "Mailpit's new-message webhook: POST each new message's summary to this URL.",
+    )
+    webhook_limit: float = setting(
+        1.0,
+        "Mailpit's --webhook-limit: at most one new-message post per this many seconds.",
+        parse=parse_duration,
+        kind="duration",
+    )
+    webhook_delay: float = setting(
+        0.0,
+        "Mailpit's --webhook-delay: wait this long before each new-message post.",
+        parse=parse_duration,
+        kind="duration",
+    )
+    webhook_retry_scale: float = setting(
+        1.0,
+        "Multiply the providers' retry delays by this (e.g. 0.001 in tests).",
+        parse=float_at_least(0),
+        kind="number",
+    )
+    webhook_timeout: float = setting(
+        15.0,
+        "Seconds an endpoint has to answer a delivery attempt.",
+        parse=parse_duration,
+        kind="duration",
+    )
+    public_url: str | None = setting(
+        None,
+        "The URL receivers reach mailyard at (SNS's SigningCertURL and SubscribeURL, links); "
+        "default: http://HOST:HTTP_PORT.",
+    )
+    # -- provider API emulation (web.emulate): SES v2, SES v1, Resend --------------------------
+    ses_sandbox: bool = setting(
+        False,
+        "Emulate SES's sandbox: only identities created through the API may send, and only to "
+        "such identities or the mailbox simulator; MessageRejected otherwise.",
+        parse=parse_bool,
+    )
+    sigv4: str = setting(
+        "lenient",
+        "SES request signatures: lenient (a well-formed AWS4-HMAC-SHA256 header, any secret) "
+        "or strict (verified against --sigv4-credentials-file).",
+        choices=SIGV4_MODES,
+    )
+    sigv4_credentials_file: str | None = setting(
+        None,
+        "access_key_id:secret_access_key lines, for --sigv4 strict.",
+        kind="path",
+    )
+    ses_max_send_rate: float = setting(
+        0.0,
+        "SES's MaxSendRate per access key: recipients per second, past it "
+        "TooManyRequestsException. 0: no limit.",
+        parse=float_at_least(0),
+        kind="number",
+    )
+    ses_max_24_hour_send: int = setting(
+        0,
+        "SES's Max24HourSend per access key, in recipients (the mailbox simulator does not "
+        "count). 0: no limit (GetAccount then says -1).",
+        parse=whole(0),
+        kind="number",
+    )
+    resend_rate_limit: float = setting(
+        0.0,
+        "Requests per second one Resend API key may make; past it 429 rate_limit_exceeded. "
+        "0: no limit.",
+        parse=float_at_least(0),
+        kind="number",
+    )
+    resend_daily_quota: int = setting(
+        0,
+        "Recipients one Resend API key may send to in 24 hours; past it 429 "
+        "daily_quota_exceeded. 0: no limit.",
+        parse=whole(0),
+        kind="number",
+    )
+    aws_account_id: str = setting(
+        "123456789012",
+        "The AWS account id the SES emulator reports in ARNs and events.",
     )
     # -- logging ----------------------------------------------------------------------------
     log_level: str = setting("info", "How much to log.", choices=LOG_LEVELS)
@@ -492,12 +648,27 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
     return settings
 
 
+_PUBLIC_URL_RE = re.compile(r"^https?://[^/\s?#@]+(/[^\s?#]*)?$")
+
+
 def check(settings: Settings) -> None:
     """Rules across settings; SettingsError naming the flags involved."""
     if bool(settings.smtp_tls_cert) != bool(settings.smtp_tls_key):
         raise SettingsError("--smtp-tls-cert/--smtp-tls-key", "the two go together")
     if settings.smtp_tls_implicit and not settings.smtp_tls_cert:
         raise SettingsError("--smtp-tls-implicit", "needs --smtp-tls-cert and --smtp-tls-key")
+    url = settings.auth_public_url
+    if url is not None and (len(url) > 2048 or not _PUBLIC_URL_RE.match(url)):
+        raise SettingsError(
+            "--auth-public-url", f"{url[:80]!r} is not http(s)://host[:port][/path]"
+        )
+    if settings.sigv4 == "strict" and not settings.sigv4_credentials_file:
+        raise SettingsError("--sigv4", "strict needs --sigv4-credentials-file")
+    if not (settings.aws_account_id.isdigit() and len(settings.aws_account_id) == 12):
+        raise SettingsError("--aws-account-id", "an AWS account id is 12 digits")
+    for name in ("auth_reset_ttl", "auth_verify_ttl"):
+        if getattr(settings, name) < 1:
+            raise SettingsError("--" + name.replace("_", "-"), "must be at least 1 second")
 
 
 def from_process(flags: Mapping[str, Any] | None = None) -> Settings:

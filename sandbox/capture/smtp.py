@@ -76,6 +76,12 @@ class SinkHandler:
         self.sessions: set[SinkSMTP] = set()
         self.per_client: dict[str, int] = {}
         self.auth_failures = AuthFailures()
+        # Told of every 4xx/5xx reply (reply line, client address): Mailpit's `error` event.
+        self.on_error_reply: Callable[[str, str], None] | None = None
+
+    def error_reply(self, reply: str, client: str) -> None:
+        if self.on_error_reply is not None:
+            self.on_error_reply(reply.rstrip("\r\n"), client)
 
     def close_sessions(self) -> None:
         """End every open session (the service is stopping): no task is left pending."""
@@ -295,6 +301,7 @@ class SinkSMTP(SMTP):
                 # Refuse before any SMTP is spoken, as Postfix does past its process limit.
                 if refusal:
                     transport.write(refusal.encode() + b"\r\n")  # type: ignore[attr-defined]
+                    handler.error_reply(refusal, self._client)
                 transport.close()
                 self._refused = True
                 return
@@ -337,6 +344,8 @@ class SinkSMTP(SMTP):
             await self._auth_failed(self.event_handler)
         elif text.startswith("235") and isinstance(self.event_handler, SinkHandler):
             self.event_handler.auth_failures.succeed(self._client)
+        if text[:1] in ("4", "5") and isinstance(self.event_handler, SinkHandler):
+            self.event_handler.error_reply(text, self._client)
         await super().push(status)
         if self.close_after_reply or self._auth_failures >= self._max_auth_failures():
             self.close_after_reply = False

@@ -91,7 +91,7 @@ async def webui(request: Request) -> Response:
                 "RecipientAllowlist": allowed if relay else "",  # Mailpit's older name
             },
             "SpamAssassin": False,
-            "ChaosEnabled": False,
+            "ChaosEnabled": settings.enable_chaos,
             "DuplicatesIgnored": False,
             "HideDeleteAllButton": False,
         }

@@ -15,6 +15,11 @@ COMMANDS = {
     "serve": ("serve", "serve_command", "Run the SMTP sink, the web inbox and the JSON API."),
     "render": ("render_cmd", "render_command", "Render an auth email as HTML, text or .eml."),
     "send": ("send_cmd", "send_command", "Render an auth email and send it the configured way."),
+    "checklist": (
+        "checklist",
+        "checklist_command",
+        "Run the spec's verification checklist against an auth service.",
+    ),
 }
 
 

@@ -6,7 +6,12 @@
   already checked by `hosts.TrustedHosts`, so comparing Origin with Host is sound.)
 - The inbox's own forms also carry a token (`X-CSRF-Token`) derived from a per-process secret.
 - `--ui-auth-file` turns on Basic auth for every route but /livez and /readyz, compared in
-  constant time. Browsers resend Basic credentials cross-site, hence the checks above as well.
+  constant time, except the provider emulators' calls (`web.emulate`): an SDK signs with SigV4
+  or sends its Resend key in `Authorization`, so it cannot send Basic credentials as well.
+  Browsers resend Basic credentials cross-site, hence the checks above as well.
+- WebSockets (`/api/events`) get the same Basic auth and Origin check before they are accepted.
+- Origins listed with `--api-cors` (`web.middleware.cors`) count as this server's own on the
+  API and the HTML views; any other origin is refused as before.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ import secrets
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mailyard.web.emulate.surfaces import provider_call
+from mailyard.web.middleware.cors import CORSPolicy, covered
+
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 STREAM_PATHS = ("/ui/events",)
-OPEN_PATHS = ("/livez", "/readyz")
+OPEN_PATHS = ("/livez", "/readyz", "/_sns/")  # /_sns/: what SNS receivers fetch
 # Fetch Metadata destinations of loads an HTML page makes by itself (not fetch() or navigation).
 SUBRESOURCES = frozenset(
     {"image", "style", "font", "script", "audio", "video", "track", "object", "embed", "manifest"}
@@ -61,13 +69,21 @@ class CrossSiteGuard:
     """ASGI middleware: Basic auth (when configured), Origin checks, the UI's CSRF token."""
 
     def __init__(
-        self, app: ASGIApp, secret: bytes, credentials: dict[str, str] | None = None
+        self,
+        app: ASGIApp,
+        secret: bytes,
+        credentials: dict[str, str] | None = None,
+        cors: CORSPolicy | None = None,
     ) -> None:
         self.app = app
         self.token = csrf_token(secret)
         self.credentials = credentials
+        self.cors = cors or CORSPolicy()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -76,7 +92,8 @@ class CrossSiteGuard:
         method: str = scope["method"]
         if (
             self.credentials is not None
-            and path not in OPEN_PATHS
+            and not path.startswith(OPEN_PATHS)
+            and not provider_call(path, method, headers)
             and not self._authorized(headers)
         ):
             await _refuse(
@@ -98,7 +115,7 @@ class CrossSiteGuard:
         if (
             checks_origin
             and origin is not None
-            and not self._same_origin(origin, headers.get("host", ""))
+            and not self._origin_allowed(origin, headers.get("host", ""), path)
         ):
             await _refuse(send, 403, "cross_site", f"requests from {origin} may not do this")
             return
@@ -111,9 +128,29 @@ class CrossSiteGuard:
                 return
         await self.app(scope, receive, send)
 
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Accepted only with the credentials (when asked for) and from an allowed origin;
+        otherwise closed before the handshake completes (the client sees 403)."""
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        origin = headers.get("origin")
+        refused = (self.credentials is not None and not self._authorized(headers)) or (
+            origin is not None
+            and not self._origin_allowed(origin, headers.get("host", ""), scope["path"])
+        )
+        if refused:
+            await receive()  # the client's "websocket.connect"
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await self.app(scope, receive, send)
+
     @staticmethod
     def _same_origin(origin: str, host: str) -> bool:
         return origin.lower() in (f"http://{host}".lower(), f"https://{host}".lower())
+
+    def _origin_allowed(self, origin: str, host: str, path: str) -> bool:
+        if self._same_origin(origin, host):
+            return True
+        return self.cors.enabled and covered(path) and self.cors.allows(origin, host)
 
     def _authorized(self, headers: dict[str, str]) -> bool:
         value = headers.get("authorization", "")

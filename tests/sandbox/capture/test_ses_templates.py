@@ -255,10 +255,9 @@ def test_nesting_is_capped() -> None:
 
 def test_multiplying_loops_stop_at_the_step_bound() -> None:
     source = "{{#each a}}{{#each ../a}}{{#each ../../a}}{{/each}}{{/each}}{{/each}}"
-    started = time.perf_counter()
-    with pytest.raises(RenderLimitError, match="steps"):
+    # A billion turns unbounded; the error proves the walk stopped at the bound.
+    with pytest.raises(RenderLimitError, match="more than 1000000 steps"):
         html(source, {"a": list(range(1000))})
-    assert time.perf_counter() - started < 5
 
 
 def test_output_is_capped() -> None:

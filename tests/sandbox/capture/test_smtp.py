@@ -247,7 +247,10 @@ def test_hostile_messages_are_stored_and_viewable(
         response = api.get(f"/api/v1/message/{message_id}{path}")
         assert response.status_code == 200, (path, response.text)
     for view in ("html", "txt"):
-        assert api.get(f"/view/{message_id}.{view}").status_code == 200
+        response = api.get(f"/view/{message_id}.{view}")
+        # Without an HTML part the HTML view is Mailpit's 404 (issue 14), never a failure.
+        no_html = response.text == "This message does not contain a HTML part"
+        assert response.status_code == 200 or (view == "html" and no_html), response.text
 
 
 def test_deep_multipart_degrades_with_a_note(

@@ -210,6 +210,7 @@ def test_webui_swagger_and_metrics(
     webui = open_api.get("/api/v1/webui").json()
     assert webui["MessageRelay"]["Enabled"] is True
     assert webui["MessageRelay"]["AllowedRecipients"] == "*@allowed.example"
+    assert webui["ChaosEnabled"] is False  # no --enable-chaos
     swagger = open_api.get("/api/v1/swagger.json").json()
     assert "/api/v1/message/{id}/release" in swagger["paths"]
     send(open_server, make_message(), mailbox)

@@ -6,7 +6,7 @@ import httpx
 from openapi_spec_validator import validate
 from starlette.routing import Route
 
-from mailyard.web.routes import API, UI
+from mailyard.web.routes import API, AUTH, SIMULATOR, UI
 
 
 def test_the_document_is_valid_openapi(api: httpx.Client) -> None:
@@ -19,7 +19,7 @@ def test_every_api_route_and_method_is_described(api: httpx.Client) -> None:
     document = api.get("/api/v1/openapi.json").json()
     served = {
         (r.path, m.lower())
-        for r in API
+        for r in [*API, *SIMULATOR, *AUTH]
         if isinstance(r, Route)
         for m in (r.methods or ())
         if m != "HEAD"

@@ -13,6 +13,7 @@ import pytest
 from support.mail import make_message, messages, send
 from support.servers import start_inprocess
 
+from mailyard.sandbox import SMTPErrorReply
 from mailyard.web.testing.inprocess import InProcessServer
 
 
@@ -166,6 +167,7 @@ def test_opens_and_clicks_are_recorded_on_request(
 
 def test_mailpits_chaos_api_drives_the_sink(sim: InProcessServer, client: httpx.Client) -> None:
     assert client.get("/api/v1/chaos").json()["Sender"] == {"ErrorCode": 451, "Probability": 0}
+    assert client.get("/api/v1/webui").json()["ChaosEnabled"] is True
     bad = client.put("/api/v1/chaos", json={"Sender": {"ErrorCode": 200, "Probability": 5}})
     assert bad.status_code == 400 and bad.text.strip() == "error code must be between 400 and 599"
     assert bad.headers["content-type"].startswith("text/plain")
@@ -173,14 +175,21 @@ def test_mailpits_chaos_api_drives_the_sink(sim: InProcessServer, client: httpx.
     assert on.json()["Recipient"] == {"ErrorCode": 550, "Probability": 100}
     import smtplib
 
+    assert sim.services is not None
+    seen: list[SMTPErrorReply] = []
+    unlisten = sim.services.bus.listen(seen.append, SMTPErrorReply)
     try:
         with smtplib.SMTP("127.0.0.1", sim.smtp_port, timeout=10) as smtp:
             smtp.ehlo()
             smtp.mail("a@example.com")
             code, text = smtp.rcpt("b@example.com")
     finally:
+        unlisten()
         client.put("/api/v1/chaos", json={})
     assert (code, text) == (550, b"Chaos recipient error")
+    # The reply is published before it is written: Mailpit's `error` event on /api/events.
+    assert [(e.reply, e.code) for e in seen] == [("550 Chaos recipient error", 550)]
+    assert seen[0].client_addr == "127.0.0.1"
 
 
 def test_the_clock_moves_only_with_clock_control(tmp_path: Path) -> None:
