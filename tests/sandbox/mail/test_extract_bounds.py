@@ -19,6 +19,8 @@ from mailyard.sandbox.mail.links import MAX_LINKS, extract_links
 from mailyard.sandbox.mail.netguard import parse_ip
 
 BUDGET_PER_100KB = 0.050
+# Issue 9's budget, in CPU time of this process (other processes on a shared CI machine do not
+# count; see tests/support/budget.py), with 10x slack.
 SLACK = 10
 
 HOSTILE = {
@@ -59,9 +61,9 @@ CALLS: dict[str, Callable[[str], object]] = {
 def test_hostile_input_finishes_within_budget(case: str, call: str) -> None:
     payload = HOSTILE[case]
     budget = SLACK * BUDGET_PER_100KB * max(1.0, len(payload) / 102_400)
-    start = time.perf_counter()
+    start = time.process_time()
     CALLS[call](payload)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert elapsed < budget, f"{call} on {case}: {elapsed * 1000:.0f} ms > {budget * 1000:.0f} ms"
 
 

@@ -19,6 +19,8 @@ from mailyard.sandbox.mail.view import MessageView
 
 MB = 1024 * 1024
 BUDGET_MS_PER_100KB = 50
+# Issue 9's budget, in CPU time of this process (other processes on a shared CI machine do not
+# count; see tests/support/budget.py), with 10x slack.
 SLACK = 10
 
 
@@ -71,9 +73,9 @@ HOSTILE = {
 def test_hostile_html_is_checked_within_budget(name: str) -> None:
     html = HOSTILE[name]
     check_html("<p>warm up</p>")  # the data loads once, outside the measurement
-    started = time.perf_counter()
+    started = time.process_time()
     result = check_html(html)
-    elapsed_ms = (time.perf_counter() - started) * 1000
+    elapsed_ms = (time.process_time() - started) * 1000
     hundreds = max(1.0, len(html) / (100 * 1024))
     assert elapsed_ms <= BUDGET_MS_PER_100KB * SLACK * hundreds, f"{name}: {elapsed_ms:.0f} ms"
     assert result.as_json()["Total"]
@@ -88,9 +90,9 @@ def test_caps_are_reported() -> None:
 
 def test_review_of_hostile_html_is_bounded_too() -> None:
     html = HOSTILE["nested divs, 2 MB"]
-    started = time.perf_counter()
+    started = time.process_time()
     review(MessageView(text="", html=html), [])
-    assert (time.perf_counter() - started) * 1000 <= BUDGET_MS_PER_100KB * SLACK * 21
+    assert (time.process_time() - started) * 1000 <= BUDGET_MS_PER_100KB * SLACK * 21
 
 
 _PIECES = st.sampled_from(
