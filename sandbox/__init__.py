@@ -28,7 +28,7 @@ if TYPE_CHECKING:
         SimulatorHistory,
     )
     from mailyard.sandbox.auth.invitations import invitation_json
-    from mailyard.sandbox.auth.limits import RateLimit
+    from mailyard.sandbox.auth.limits import PublicLimits, RateLimit, client_key
     from mailyard.sandbox.auth.parts import AuthConfig
     from mailyard.sandbox.auth.service import AuthService
     from mailyard.sandbox.auth.tenants import client_json, theme_json
@@ -137,7 +137,9 @@ _WHERE = {
     "MemoryDeliveryHistory": "auth.history",
     "SimulatorHistory": "auth.history",
     "invitation_json": "auth.invitations",
+    "PublicLimits": "auth.limits",
     "RateLimit": "auth.limits",
+    "client_key": "auth.limits",
     "AuthConfig": "auth.parts",
     "AuthService": "auth.service",
     "client_json": "auth.tenants",
@@ -306,6 +308,7 @@ __all__ = [
     "Page",
     "Part",
     "Parts",
+    "PublicLimits",
     "QueryError",
     "RateLimit",
     "RateLimitedError",
@@ -350,6 +353,7 @@ __all__ = [
     "check_links",
     "choose",
     "client_json",
+    "client_key",
     "compile_template",
     "compose",
     "compose_message",

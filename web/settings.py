@@ -351,8 +351,8 @@ class Settings:
     )
     auth_public_url: str | None = setting(
         None,
-        "Public URL the auth emails' links point at, e.g. https://auth.example.com (default: "
-        "this service's own http://HOST:PORT).",
+        "Public URL the auth service's email links point at, e.g. https://auth.example.com "
+        "(default: --public-url when set, else this service's own http://HOST:HTTP_PORT).",
     )
     admin_token: str | None = setting(
         None,
@@ -424,7 +424,8 @@ class Settings:
     )
     public_url: str | None = setting(
         None,
-        "The URL receivers reach mailyard at (SNS's SigningCertURL and SubscribeURL, links); "
+        "The URL receivers reach mailyard at (SNS's SigningCertURL and SubscribeURL, links in "
+        "webhooks), and the auth service's link base unless --auth-public-url says otherwise; "
         "default: http://HOST:HTTP_PORT.",
     )
     # -- provider API emulation (web.emulate): SES v2, SES v1, Resend --------------------------
@@ -657,11 +658,13 @@ def check(settings: Settings) -> None:
         raise SettingsError("--smtp-tls-cert/--smtp-tls-key", "the two go together")
     if settings.smtp_tls_implicit and not settings.smtp_tls_cert:
         raise SettingsError("--smtp-tls-implicit", "needs --smtp-tls-cert and --smtp-tls-key")
-    url = settings.auth_public_url
-    if url is not None and (len(url) > 2048 or not _PUBLIC_URL_RE.match(url)):
-        raise SettingsError(
-            "--auth-public-url", f"{url[:80]!r} is not http(s)://host[:port][/path]"
-        )
+    # --public-url is the auth links' base too when --auth-public-url is not given.
+    for flag, url in (
+        ("--auth-public-url", settings.auth_public_url),
+        ("--public-url", settings.public_url),
+    ):
+        if url is not None and (len(url) > 2048 or not _PUBLIC_URL_RE.match(url)):
+            raise SettingsError(flag, f"{url[:80]!r} is not http(s)://host[:port][/path]")
     if settings.sigv4 == "strict" and not settings.sigv4_credentials_file:
         raise SettingsError("--sigv4", "strict needs --sigv4-credentials-file")
     if not (settings.aws_account_id.isdigit() and len(settings.aws_account_id) == 12):

@@ -14,6 +14,12 @@ few unmeasured warm-up calls. Then:
   headers that vary by nature (Date, request ids) are left out, Set-Cookie is compared by
   cookie name;
 - timing: the Mann-Whitney U test and the Hodges-Lehmann shift (`stats`).
+
+A service that rate-limits the endpoint may answer some calls 429. When both kinds of address
+get 429s (the client's limit), the comparison lacks answers and the check is not verifiable
+this time, unless the 429s themselves differ; when only one kind gets them and one more call
+for the other kind is answered, the limit tells accounts apart (a per-account resend interval,
+as GoTrue's, is an enumeration leak) and the check fails.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+import httpx
 
 from mailyard.sandbox.checklist.report import Result
 from mailyard.sandbox.checklist.state import Run, Spec
@@ -71,6 +79,62 @@ def _headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
             value = value.split("=", 1)[0].strip()  # the cookie's name; its value varies
         found.setdefault(lowered, []).append(value)
     return {name: ", ".join(sorted(values)) for name, values in found.items()}
+
+
+TOO_MANY = 429
+LIMIT_HEADERS = ("retry-after", "ratelimit", "x-ratelimit")
+
+
+def _record(side: Side, response: httpx.Response, elapsed_ms: float) -> None:
+    side.times.append(elapsed_ms)
+    side.statuses.append(response.status_code)
+    side.bodies.append(response.content)
+    side.headers.append(_headers(response.headers.multi_items()))
+
+
+def _limited_answers(side: Side) -> Side:
+    """A side's 429 answers, with what changes from one to the next as the limit runs down
+    (Retry-After and RateLimit-* headers, the wait a message names) reduced to their shape."""
+    keep = [i for i, s in enumerate(side.statuses) if s == TOO_MANY]
+    return Side(
+        [TOO_MANY] * len(keep),
+        [_shape(side.bodies[i]).encode() for i in keep],
+        [
+            {k: v for k, v in side.headers[i].items() if not k.startswith(LIMIT_HEADERS)}
+            for i in keep
+        ],
+    )
+
+
+async def _limited(run: Run, known: Side, unknown: Side, nobody: str) -> Result | None:
+    """The verdict when the service rate-limited some samples, or None when it did not (or
+    when the limit is one-sided and the usual comparison must report it)."""
+    k, u = known.statuses.count(TOO_MANY), unknown.statuses.count(TOO_MANY)
+    if not k and not u:
+        return None
+    n = run.target.samples
+    if not (k and u):
+        # The limit may have begun with the last calls, all of one kind: ask once more for
+        # the other kind. Answered: the limit tells the two apart (compared as usual).
+        probe = await run.request_reset(nobody if k else run.user)
+        if probe.status_code != TOO_MANY:
+            return None
+        _record(unknown if k else known, probe, 0.0)
+    found = differences(_limited_answers(known), _limited_answers(unknown))
+    statuses = {"account": sorted(set(known.statuses)), "none": sorted(set(unknown.statuses))}
+    if found:
+        return ENUMERATION.failed(
+            "while rate-limited, an observer can tell whether an address has an account - "
+            + "; ".join(found),
+            statuses=statuses,
+        )
+    return ENUMERATION.not_verifiable(
+        f"the service rate-limited the checklist's calls ({k} of {n} with an account, {u} of "
+        f"{n} without answered 429, alike for both). That is right, but the comparison needs "
+        f"{n}+{n} answers: run the checklist again once the limit has passed (Retry-After), "
+        "or with fewer --samples",
+        statuses=statuses,
+    )
 
 
 def _shape(body: bytes) -> str:
@@ -142,13 +206,17 @@ async def enumeration(run: Run) -> Result:
         started = run.timer()
         response = await run.request_reset(run.user if exists else nobody)
         elapsed = (run.timer() - started) * 1000
-        side = sides[exists]
-        side.times.append(elapsed)
-        side.statuses.append(response.status_code)
-        side.bodies.append(response.content)
-        side.headers.append(_headers(response.headers.multi_items()))
+        _record(sides[exists], response, elapsed)
     known, unknown = sides[True], sides[False]
+    limited = await _limited(run, known, unknown, nobody)
+    if limited is not None:
+        return limited
     found = differences(known, unknown)
+    if TOO_MANY in known.statuses or TOO_MANY in unknown.statuses:
+        found.append(
+            "429 for one kind of address only: a rate limit must count requests per address "
+            "alike, whether or not it has an account (a resend interval per account tells)"
+        )
     timing = compare(known.times, unknown.times)
     if timing.leak:
         found.append(

@@ -2,7 +2,10 @@
 links in it, the send log, the simulator's provider events, the clock.
 
 Everything goes over HTTP through the injected client, so the checklist reads a mailyard in
-this process, another process or a CI service container alike. Routes that this mailyard does
+this process, another process or a CI service container alike. Mail is looked for in every
+mailbox unless `--mailbox` names one: mail that came through the provider emulation lands in a
+mailbox of its own (SES: the access key id; Resend: `resend-` and a hash of the key), which
+the checklist reports with the message. Routes that this mailyard does
 not serve (an older version, the simulator off) answer None rather than raising: a check then
 says "not verifiable here" and why.
 """
@@ -33,6 +36,7 @@ class Arrived:
     subject: str
     cursor: str
     links: tuple[dict[str, Any], ...]
+    mailbox: str = ""  # "" for mail that came by SMTP without a login
 
     def action_link(self) -> dict[str, Any] | None:
         """The first link with a token (mailyard ranks the action link first)."""
@@ -44,6 +48,10 @@ class Inbox:
         self._http = http
         self.base = base.rstrip("/")
         self._mailbox = mailbox
+
+    @property
+    def mailbox(self) -> str | None:
+        return self._mailbox
 
     async def _get(self, path: str, **params: Any) -> httpx.Response:
         try:
@@ -71,10 +79,13 @@ class Inbox:
     async def cursor(self) -> str:
         return str((await self._json("/api/v1/messages/cursor"))["cursor"])
 
-    async def wait(self, query: str, after: str, timeout: float) -> Arrived | None:
-        """The first message after `after` that matches `query`, or None within `timeout`."""
+    async def wait(
+        self, query: str, after: str, timeout: float, *, anywhere: bool = False
+    ) -> Arrived | None:
+        """The first message after `after` that matches `query`, or None within `timeout`;
+        in the --mailbox given, or with `anywhere` (or none given) in every mailbox."""
         params: dict[str, Any] = {"query": query, "after": after, "timeout": min(timeout, MAX_WAIT)}
-        if self._mailbox:
+        if self._mailbox and not anywhere:
             params["mailbox"] = self._mailbox
         response = await self._get("/api/v1/messages/wait", **params)
         if response.status_code == 408:
@@ -90,6 +101,7 @@ class Inbox:
             subject=str(summary.get("Subject", "")),
             cursor=str(summary.get("cursor", after)),
             links=tuple(links.get("links", [])),
+            mailbox=str(summary.get("Mailbox") or ""),
         )
 
     async def parts(self, message_id: str) -> MessageView:

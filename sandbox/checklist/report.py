@@ -34,12 +34,14 @@ class Looked:
     id: str
     subject: str
     url: str = ""  # the link in it the check used
+    mailbox: str = ""  # where mailyard keeps it (provider mail: the key's mailbox)
 
     def as_json(self) -> dict[str, str]:
-        return {"id": self.id, "subject": self.subject, "url": self.url}
+        return {"id": self.id, "subject": self.subject, "url": self.url, "mailbox": self.mailbox}
 
     def __str__(self) -> str:
-        return f"{self.id} ({self.subject})"
+        where = f" in mailbox {self.mailbox}" if self.mailbox else ""
+        return f"{self.id} ({self.subject}){where}"
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,7 @@ class Run:
 
 
 def looked(mail: Arrived | None, url: str = "") -> Looked | None:
-    return Looked(mail.id, mail.subject, url) if mail is not None else None
+    return Looked(mail.id, mail.subject, url, mail.mailbox) if mail is not None else None
 
 
 def describe_response(response: httpx.Response) -> str:
@@ -138,4 +138,7 @@ def describe_response(response: httpx.Response) -> str:
             code = data["message"]
     elif response.status_code >= 400:
         code = response.text[:80].strip()
+    retry = response.headers.get("retry-after", "")
+    if response.status_code == 429 and retry:
+        code += f" (Retry-After {retry} s)" if retry.isdigit() else f" (Retry-After {retry[:40]})"
     return f"{response.status_code} {code}".strip()

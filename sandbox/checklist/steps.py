@@ -32,6 +32,7 @@ CONFIRM = Spec(
 CONCEPT = "password-reset"
 FAILED_EVENTS = ("bounce", "reject", "complaint", "renderingfailure", "suppressed")
 ACCEPTED_EVENTS = ("send", "delivery", "deliverydelay", "open", "click")
+PROVIDER_APIS = ("ses", "resend")  # senders whose message id the provider events carry
 SETUP_HINT = (
     "configure the provider: RESEND_API_KEY (and RESEND_FROM_APP_AUTH) for Resend, or "
     "BLUAUTH_SES_FROM_ADDRESS with AWS credentials for SES - or run mailyard with "
@@ -178,8 +179,24 @@ async def provider_accepted(run: Run) -> Result:
     if not any(k in ACCEPTED_EVENTS for k in kinds):
         return ACCEPTED.failed(f"no Send or Delivery among the events: {', '.join(kinds)}", message)
     provider = next((str(e["provider"]) for e in events if e.get("provider")), "the provider")
+    ids = list(
+        dict.fromkeys(str(e["providerMessageId"]) for e in events if e.get("providerMessageId"))
+    )
+    logged = _logged_provider_id(run)
+    if logged and ids and logged not in ids:
+        return ACCEPTED.failed(
+            f"the {provider} events are for message {', '.join(ids)}, but the send log says "
+            f"the mailer sent {logged}: the mail that arrived is not the one it sent",
+            message,
+            events=kinds,
+        )
+    which = f" for message {ids[0]}" if ids else ""
+    also = " (the one the send log names)" if logged and ids else ""
     return ACCEPTED.passed(
-        f"{provider} events: {', '.join(dict.fromkeys(kinds))}", message, events=kinds
+        f"{provider} events{which}{also}: {', '.join(dict.fromkeys(kinds))}",
+        message,
+        events=kinds,
+        providerMessageId=ids[0] if ids else None,
     )
 
 
@@ -190,6 +207,7 @@ async def confirm(run: Run) -> Result:
             return CONFIRM.not_run("nothing was sent to look for (step 4 says why)")
         return CONFIRM.failed(
             f"no reset email reached mailyard's inbox within {run.target.timeout:g} s"
+            + await _elsewhere(run)
             + _delivery_hint(run)
             + _skipped(run)
         )
@@ -217,8 +235,9 @@ async def confirm(run: Run) -> Result:
             "an old email (or a scanner's log) can set the password",
             message,
         )
+    where = f" (in mailbox {mail.mailbox})" if mail.mailbox else ""
     return CONFIRM.passed(
-        f"the reset email arrived; {run.target.confirm_path} accepted its token "
+        f"the reset email arrived{where}; {run.target.confirm_path} accepted its token "
         f"({first.status_code}) and refused it a second time ({describe_response(second)})",
         message,
     )
@@ -241,6 +260,30 @@ def _was_sent(run: Run) -> bool:
     if run.target.builtin:
         return run.sent is not None and run.sent.get("outcome") == "sent"
     return run.reset_mail is not None
+
+
+def _logged_provider_id(run: Run) -> str:
+    """The provider's message id the built-in service's send log recorded for the reset (SES's
+    MessageId, Resend's id), which the provider events of the mail that arrived must carry."""
+    if run.sent is None or run.sent.get("provider") not in PROVIDER_APIS:
+        return ""
+    return str(run.sent.get("message_id") or "")
+
+
+async def _elsewhere(run: Run) -> str:
+    """With --mailbox: whether the reset email went to another mailbox (provider mail lands in
+    the key's mailbox: SES's access key id, Resend's `resend-...`)."""
+    if not run.inbox.mailbox or not run.cursor:
+        return ""
+    found = await run.inbox.wait(f"to:{run.user}", run.cursor, 0, anywhere=True)
+    if found is None:
+        return f" in mailbox {run.inbox.mailbox}, nor in any other"
+    if not run.is_reset(found.subject):
+        return f" in mailbox {run.inbox.mailbox}"
+    return (
+        f" in mailbox {run.inbox.mailbox}; it arrived in mailbox {found.mailbox or '(none)'}: "
+        "drop --mailbox, or give that one"
+    )
 
 
 def _kind(event: dict[str, Any]) -> str:

@@ -4,12 +4,18 @@
 `ses`, `resend`, `none` (never send), or `auto`, the spec's production rule: Resend when
 RESEND_API_KEY is set, else SES when BLUAUTH_SES_FROM_ADDRESS is set, else not configured. A
 provider without its key or from-address takes the spec's not-configured path.
+
+A provider's API on this machine (SES or Resend pointed at mailyard's own emulation, or at
+LocalStack) is not "real": the mail does not leave, so the recipient allowlist, which guards
+real inboxes from a developer's machine, does not apply - the same rule as an SMTP relay on
+loopback.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from email.utils import parseaddr
+from urllib.parse import urlsplit
 
 from mailyard.senders import is_loopback
 
@@ -29,6 +35,7 @@ class DeliveryConfig:
     resend_api_url: str = "https://api.resend.com"
     ses_from: str | None = None  # BLUAUTH_SES_FROM_ADDRESS
     ses_configuration_set: str | None = None  # BLUAUTH_SES_CONFIGURATION_SET
+    ses_endpoint_url: str | None = None  # where boto3 sends SES calls (None: AWS's own)
     aws_credentials: bool = False  # whether boto3 found any
     aws_region: str = "us-east-1"
     aws_profile: str | None = None
@@ -66,6 +73,13 @@ def _address(value: str | None) -> str | None:
     return parseaddr(value)[1] or None if value else None
 
 
+def _leaves(api_url: str | None) -> bool:
+    """Whether a provider API at `api_url` is off this machine (None: the provider's own)."""
+    if not api_url:
+        return True
+    return not is_loopback(urlsplit(api_url).hostname or "")
+
+
 def _from(config: DeliveryConfig) -> str:
     """The sender for sandbox and relay sends: MAILYARD_FROM, else the address a provider is
     configured with (what production would show), else a neutral reserved address."""
@@ -100,7 +114,8 @@ def choose(config: DeliveryConfig, via: str | None = None) -> Route:
         missing = () if config.resend_api_key else ("RESEND_API_KEY",)
         # The spec: RESEND_FROM_APP_AUTH, else noreply@notifications.miosa.ai.
         sender = _address(config.resend_from) or MIOSA_DEFAULT_FROM
-        return Route("resend", not missing, sender, missing, real=True)
+        real = _leaves(config.resend_api_url)
+        return Route("resend", not missing, sender, missing, real=real)
     if mode == "ses":
         missing = tuple(
             name
@@ -110,7 +125,8 @@ def choose(config: DeliveryConfig, via: str | None = None) -> Route:
             )
             if not ok
         )
-        return Route("ses", not missing, _address(config.ses_from) or "", missing, real=True)
+        real = _leaves(config.ses_endpoint_url)
+        return Route("ses", not missing, _address(config.ses_from) or "", missing, real=real)
     missing = () if config.smtp_host else ("MAILYARD_RELAY_HOST",)
     real = bool(config.smtp_host) and not is_loopback(config.smtp_host or "")
     return Route("smtp", not missing, _from(config), missing, real=real)

@@ -3,6 +3,9 @@
 
 The two reset endpoints answer the same whatever the address: status, body and headers are
 built from constants, and the handler does no lookup (the mail is sent after the answer).
+They and signup are rate-limited per client address and per email address
+(`sandbox.auth.limits`): 429 with Retry-After, counted per request, never per account, so a
+limited answer is the same for every address too.
 The link endpoints answer GET and HEAD without consuming anything and consume on POST.
 """
 
@@ -15,7 +18,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mailyard.sandbox import SandboxError
+from mailyard.sandbox import SandboxError, client_key
 from mailyard.web.api.describe import operation, query
 from mailyard.web.api.params import read_json
 from mailyard.web.auth import pages
@@ -44,6 +47,15 @@ RESET_ANSWER = {
     "password is on its way."
 }
 TOKEN_PARAM = query("token", "The token from the email's link", required=True)
+LIMITED = refused(
+    "Too many requests from this client address or for this email address (the same answer "
+    "whether or not the address has an account); see Retry-After"
+)
+
+
+def _client(request: Request) -> str:
+    """The rate limits' key of the client: its address (an IPv6 /64)."""
+    return client_key(request.client.host if request.client else None)
 
 
 def _reset_answer(queue: Callable[[], None]) -> Response:
@@ -106,12 +118,15 @@ async def settings(request: Request) -> Response:
         "400": BAD,
         "403": refused("The client does not allow self-signup"),
         "409": refused("An account with this email exists"),
+        "429": LIMITED,
     },
     tags=TAGS,
 )
 async def signup(request: Request) -> Response:
     data = await read_json(request, limit=MAX_AUTH_BODY)
-    result = await auth(request).service.users.signup(
+    found = auth(request)
+    found.limits.signup(_client(request), data.get("email"))
+    result = await found.service.users.signup(
         data.get("email"),
         data.get("password"),
         name=data.get("name"),
@@ -172,14 +187,17 @@ async def confirm(request: Request) -> Response:
     "Auth service: request a password-reset email (the same answer for every address)",
     description="MIOSA's {AUTH_URL}/password-reset. Always 200 with the same body and headers "
     "whether or not the address has an account; the email is sent after the answer, so the "
-    "time taken does not tell either. Only a malformed address is refused (400).",
+    "time taken does not tell either. Only a malformed address is refused (400), and too many "
+    "requests from one client or for one address (429, counted alike for every address).",
     body=body(("email",), email=EMAIL),
-    responses={"200": success(), "400": BAD},
+    responses={"200": success(), "400": BAD, "429": LIMITED},
     tags=TAGS,
 )
 async def password_reset(request: Request) -> Response:
     data = await read_json(request, limit=MAX_AUTH_BODY)
-    queue = auth(request).service.users.reset_request(data.get("email"), style="miosa")
+    found = auth(request)
+    found.limits.reset(_client(request), data.get("email"))
+    queue = found.service.users.reset_request(data.get("email"), style="miosa")
     return _reset_answer(queue)
 
 
@@ -257,14 +275,17 @@ async def login(request: Request) -> Response:
     "BluAuth: request a password-reset email (always 200, the same for every address)",
     description="The spec's POST /api/auth/forgot-password: the handler always returns 200, "
     "even when the address matches no user, to prevent account enumeration; the same body "
-    "and headers, and the email is sent after the answer so timing does not tell either.",
+    "and headers, and the email is sent after the answer so timing does not tell either. "
+    "Rate-limited per client and per address alike (429 with Retry-After).",
     body=body(("email",), email=EMAIL, redirectTo=OPTIONAL_TEXT),
-    responses={"200": success(), "400": BAD},
+    responses={"200": success(), "400": BAD, "429": LIMITED},
     tags=TAGS,
 )
 async def forgot_password(request: Request) -> Response:
     data = await read_json(request, limit=MAX_AUTH_BODY)
-    queue = auth(request).service.users.reset_request(data.get("email"), style="bluauth")
+    found = auth(request)
+    found.limits.reset(_client(request), data.get("email"))
+    queue = found.service.users.reset_request(data.get("email"), style="bluauth")
     return _reset_answer(queue)
 
 

@@ -1,5 +1,6 @@
 """The reference auth service as the running mailyard holds it: built from the Settings, its
-admin token, its rate limits, opened and closed with the other services.
+admin token, its rate limits (the admin's email-test; the public reset and signup
+endpoints'), opened and closed with the other services.
 
 The admin token is MAILYARD_ADMIN_TOKEN, or a random one made at start and printed beside the
 ready line (`web.server.announce`): whoever can read mailyard's output is its admin.
@@ -20,6 +21,7 @@ from mailyard.sandbox import (
     Clock,
     DeliveryHistory,
     Mailer,
+    PublicLimits,
     RateLimit,
     Store,
 )
@@ -38,15 +40,19 @@ class AuthServices:
     token_generated: bool  # made at start (and printed), not set by MAILYARD_ADMIN_TOKEN
     test_sends: RateLimit
     previews: RateLimit
+    limits: PublicLimits  # the public reset and signup endpoints' (sandbox.auth.limits)
 
     def is_admin(self, presented: str) -> bool:
         return hmac.compare_digest(presented.encode(), self.admin_token.encode())
 
 
 def public_url(settings: Settings, http_port: int) -> str:
-    """Where the emails' links point: --auth-public-url, else this service's own address."""
-    if settings.auth_public_url:
-        return settings.auth_public_url.rstrip("/")
+    """Where the emails' links point: --auth-public-url, else --public-url (the address
+    receivers reach this mailyard at, which serves the auth service too), else this service's
+    own address."""
+    for given in (settings.auth_public_url, settings.public_url):
+        if given:
+            return given.rstrip("/")
     host = settings.host
     if host in ("0.0.0.0", "::", ""):  # noqa: S104 - recognising, not binding
         host = "127.0.0.1"
@@ -86,6 +92,7 @@ async def open_auth(
         token_generated=settings.admin_token is None,
         test_sends=RateLimit(limit, 60.0, time.monotonic),
         previews=RateLimit(limit * PREVIEWS_PER_SEND, 60.0, time.monotonic),
+        limits=PublicLimits(time.monotonic),
     )
     service.start()
     try:

@@ -63,7 +63,11 @@ def _duration(value: str) -> float:
     "--production", is_flag=True, help="Links must also be https and not on a local host."
 )
 @click.option("--email", help="The test user's address (default: a new one each run).")
-@click.option("--mailbox", help="Read mail of this mailyard mailbox only.")
+@click.option(
+    "--mailbox",
+    help="Read mail of this mailyard mailbox only (default: every mailbox; mail sent through "
+    "the SES emulation is in the access key id's, through Resend in resend-<hash>).",
+)
 @click.option(
     "--reset-subject",
     help="A word of the reset email's subject, if it is not 'reset' or 'password'.",
