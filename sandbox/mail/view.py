@@ -1,19 +1,31 @@
 """The structure of a stored message, worked out when someone looks at it.
 
-Built on `sandbox.mimetree`, the same lenient reader ingest uses: no recursion, capped depth and
-part count, every decode with a fallback. Looking at a message never fails; what could not be
-taken apart is noted and stays readable in the raw source.
+Built on `sandbox.mail.mimetree`, the same lenient reader ingest uses: one forward pass, no
+copies of the raw bytes, capped depth and part count, every decode with a fallback. Looking at a
+message never fails; what could not be taken apart is noted and stays readable in the source.
+
+Memory: the raw message, plus one decoded attachment at a time (hashed, then dropped), plus the
+bodies, each cut at `MAX_VIEW_BODY` decoded bytes. Whatever a part's headers say, its content
+type is a clean `type/subtype` and its filename and Content-ID hold no control characters, so
+either can go into an HTTP header.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from mailyard.sandbox.errors import NotFoundError
 from mailyard.sandbox.mail import mimetree
-from mailyard.sandbox.mail.mimetree import Node
-from mailyard.sandbox.mail.summary import bodies, decode_words
+from mailyard.sandbox.mail.bodies import read_bodies
+from mailyard.sandbox.mail.part import Node
+from mailyard.sandbox.mail.words import decode_words
+
+MAX_VIEW_BODY = 8 * 1024 * 1024
+MAX_NAME = 255
+
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
 @dataclass(frozen=True)
@@ -48,20 +60,20 @@ def _is_body(leaf: Node) -> bool:
     return (plain and ctype in ("text/plain", "text/html")) or ctype.startswith("multipart/")
 
 
-def view_message(raw: bytes) -> MessageView:
-    """Bodies, attachments and headers of `raw`."""
+def view_message(raw: bytes, body_limit: int = MAX_VIEW_BODY) -> MessageView:
+    """Bodies (each cut at `body_limit` decoded bytes, with a note), attachments and headers."""
     root, notes = mimetree.parse(raw)
-    text, html, _ = bodies(root)
+    bodies = read_bodies(root, body_limit)
     result = MessageView(
-        text=text,
-        html=html,
+        text=bodies.text,
+        html=bodies.html,
         headers=[(name, decode_words(value)) for name, value in root.headers],
-        notes=notes,
+        notes=notes + list(bodies.notes),
     )
     for leaf in root.leaves():
         if _is_body(leaf):
             continue
-        described = _describe(leaf)
+        described = _describe(leaf, leaf.content())
         inline = leaf.disposition == "inline" or (
             leaf.disposition != "attachment" and bool(described.content_id)
         )
@@ -69,13 +81,17 @@ def view_message(raw: bytes) -> MessageView:
     return result
 
 
-def _describe(leaf: Node) -> Part:
-    data = leaf.content()
+def _clean(value: str, limit: int) -> str:
+    """No control characters (CR, LF, NUL, ...): the value may end up in an HTTP header."""
+    return _CONTROLS.sub(" ", value).strip()[:limit]
+
+
+def _describe(leaf: Node, data: bytes) -> Part:
     return Part(
         part_id=leaf.part_id,
-        filename=decode_words(leaf.filename),
+        filename=_clean(decode_words(leaf.filename), MAX_NAME),
         content_type=leaf.content_type,
-        content_id=leaf.header("Content-ID").strip().strip("<>"),
+        content_id=_clean(leaf.header("Content-ID"), 998).strip("<>"),
         size=len(data),
         md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
         sha1=hashlib.sha1(data, usedforsecurity=False).hexdigest(),
@@ -84,9 +100,10 @@ def _describe(leaf: Node) -> Part:
 
 
 def message_part(raw: bytes, part_id: str) -> tuple[Part, bytes]:
-    """The decoded content of one leaf part."""
+    """The decoded content of one leaf part (decoded once)."""
     root, _ = mimetree.parse(raw)
     for leaf in root.leaves():
         if leaf.part_id == part_id:
-            return _describe(leaf), leaf.content()
+            data = leaf.content()
+            return _describe(leaf, data), data
     raise NotFoundError(f"part {part_id!r} not found")

@@ -59,3 +59,38 @@ def test_folded_and_8bit_headers() -> None:
 def test_latin1_header_bytes_do_not_fail() -> None:
     headers, _ = split_headers(b"Subject: caf\xe9\r\n\r\nx")
     assert headers == [("Subject", "café")]
+
+
+def test_parts_are_offsets_into_the_one_message() -> None:
+    root, _ = parse(NESTED)
+    for leaf in root.leaves():
+        assert leaf.source is NESTED and NESTED[leaf.start : leaf.end] == leaf.body
+    assert root.leaves()[2].raw_body().obj is NESTED  # a view, not a copy
+
+
+def test_an_outer_boundary_ends_inner_parts_left_open() -> None:
+    raw = (
+        b"Content-Type: multipart/mixed; boundary=out\r\n\r\n--out\r\n"
+        b"Content-Type: multipart/alternative; boundary=in\r\n\r\n--in\r\n\r\nunclosed inner\r\n"
+        b"--out\r\n\r\nsecond\r\n--out--\r\n"
+    )
+    root, _ = parse(raw)
+    assert [(leaf.part_id, leaf.body) for leaf in root.leaves()] == [
+        ("1.1", b"unclosed inner"),
+        ("2", b"second"),
+    ]
+
+
+def test_empty_parts_reused_boundaries_and_latin1_boundaries() -> None:
+    raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n--b\r\n\r\nx\r\n--b--\r\n"
+    assert [leaf.body for leaf in parse(raw)[0].leaves()] == [b"", b"x"]
+    reused = (
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\ninner\r\n--b--\r\n"
+    )
+    (leaf,) = parse(reused)[0].leaves()  # the outer boundary wins: the inner one is a leaf
+    assert leaf.part_id == "1" and leaf.content_type == "multipart/mixed"
+    latin = (
+        b"Content-Type: multipart/mixed; boundary=caf\xe9\r\n\r\n--caf\xe9\r\n\r\nx\r\n--caf\xe9--"
+    )
+    assert [leaf.body for leaf in parse(latin)[0].leaves()] == [b"x"]
