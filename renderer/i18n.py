@@ -7,18 +7,18 @@ from a catalogue (or left empty, or marked fuzzy) falls back to English for that
 
 from __future__ import annotations
 
+import difflib
 import gettext
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time, format_timedelta
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+if TYPE_CHECKING:
+    from babel import Locale
 
 DEFAULT_LOCALE = "en-US"
 SUPPORTED_LOCALES = ("en-US", "de", "fr", "es", "ja", "ar")
@@ -50,7 +50,8 @@ class Fallback:
     field: str  # `locale` or `timezone`
     requested: str
     used: str
-    message: str
+    message: str  # what was asked for, what was used instead, and what would have worked
+    problem: str = ""  # the same without what was used: for a caller that refuses to fall back
 
     def __str__(self) -> str:
         return self.message
@@ -68,18 +69,49 @@ def locale_fallbacks(recipient: str | None, tenant: str | None) -> tuple[Fallbac
     if recipient and not supported(recipient):
         whose = ", the theme's locale" if tenant and supported(tenant) else ""
         message = f"locale {_shown(recipient)} is not supported; used {used}{whose} {listed}"
-        found.append(Fallback("locale", recipient, used, message))
+        problem = f"locale {_shown(recipient)} is not supported {listed}"
+        found.append(Fallback("locale", recipient, used, message, problem))
     if tenant and not supported(tenant) and not (recipient and supported(recipient)):
         message = f"the theme's locale {_shown(tenant)} is not supported; used {used} {listed}"
-        found.append(Fallback("locale", tenant, used, message))
+        problem = f"the theme's locale {_shown(tenant)} is not supported {listed}"
+        found.append(Fallback("locale", tenant, used, message, problem))
     return tuple(found)
 
 
 def zone_fallbacks(name: str | None) -> tuple[Fallback, ...]:
-    """An unknown time zone, which `zone` replaces by UTC."""
+    """An unknown time zone, which `zone` replaces by UTC; the nearest known names, if any."""
     if not name or known_zone(name):
         return ()
-    return (Fallback("timezone", name, "UTC", f"unknown time zone {_shown(name)}; used UTC"),)
+    near = nearest_zones(name)
+    if near:
+        hint = f" (did you mean {' or '.join(near)}?)"
+        message = f"unknown time zone {_shown(name)}; used UTC{hint}"
+    else:
+        hint = " (use an IANA name such as Europe/Berlin or America/New_York)"
+        message = f"unknown time zone {_shown(name)}; used UTC"
+    return (Fallback("timezone", name, "UTC", message, f"unknown time zone {_shown(name)}{hint}"),)
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    """Every IANA zone this system knows, by its lower-case name (read once: ~600 names)."""
+    return {name.lower(): name for name in available_timezones()}
+
+
+def nearest_zones(name: str, n: int = 3) -> tuple[str, ...]:
+    """The known zones a mistyped `name` most likely meant: the same name in other case, a
+    city's zone (`Berlin`), or the closest spellings (`Europe/Berln`). Bounded: a name longer
+    than any zone's is not compared."""
+    if len(name) > 64:
+        return ()
+    zones = _zone_names()
+    wanted = name.strip().lower().replace(" ", "_")
+    if wanted in zones:
+        return (zones[wanted],)
+    cities = sorted(real for low, real in zones.items() if low.rpartition("/")[2] == wanted)
+    if cities:
+        return tuple(cities[:n])
+    return tuple(zones[m] for m in difflib.get_close_matches(wanted, zones, n=n, cutoff=0.8))
 
 
 def catalogue_for(tag: str) -> str:
@@ -91,6 +123,9 @@ def catalogue_for(tag: str) -> str:
 @cache
 def translations(tag: str) -> gettext.NullTranslations:
     """The compiled catalogue for `tag` (English needs none: the source strings are English)."""
+    from babel.messages.mofile import write_mo  # Babel: imported by the first render
+    from babel.messages.pofile import read_po
+
     name = catalogue_for(tag)
     if _language(name) == "en":
         return gettext.NullTranslations()
@@ -106,6 +141,8 @@ def translations(tag: str) -> gettext.NullTranslations:
 
 @cache
 def babel_locale(tag: str) -> Locale:
+    from babel import Locale, UnknownLocaleError
+
     try:
         return Locale.parse(tag.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
@@ -136,6 +173,8 @@ def zone(name: str | None) -> ZoneInfo:
 def when(moment: datetime, tag: str, tz: str | None) -> str:
     """`April 23, 2026, 2:00 AM CEST`: the locale's long date and short time, in the recipient's
     zone (UTC when unknown), with the zone's abbreviation."""
+    from babel.dates import format_date, format_time
+
     locale = babel_locale(tag)
     local = moment.astimezone(zone(tz))
     pattern = str(locale.datetime_formats["long"])
@@ -147,4 +186,6 @@ def when(moment: datetime, tag: str, tz: str | None) -> str:
 
 def how_long(span: timedelta, tag: str) -> str:
     """`1 hour`, `10 Minuten`, `1 日`."""
+    from babel.dates import format_timedelta
+
     return format_timedelta(span, locale=babel_locale(tag))

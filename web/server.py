@@ -76,8 +76,8 @@ class _Server(uvicorn.Server):
 def run(settings: Settings) -> None:
     """Serve until Ctrl-C or SIGTERM; both listeners are bound first so errors come early."""
     logs.configure(
-        settings.log_level,
-        quiet_smtp_library=settings.log_level != "debug",
+        "warning" if settings.quiet else settings.log_level,
+        quiet_smtp_library=settings.log_level != "debug" or settings.quiet,
         redact=Redactor(settings.secrets()),
     )
     if settings.host in ("0.0.0.0", "::", "") and not settings.ui_auth_file:  # noqa: S104

@@ -35,6 +35,7 @@ from mailyard.sandbox import (
     Limits,
     Mailer,
     NotFoundError,
+    Redactor,
     Retention,
     Rules,
     RuleSet,
@@ -54,6 +55,7 @@ from mailyard.sandbox import (
     view_message,
 )
 from mailyard.senders import WebhookClient
+from mailyard.web import logs
 from mailyard.web.auth.service import AuthServices, open_auth
 from mailyard.web.emulate.state import Emulators, open_emulators
 from mailyard.web.outbound import build_mailer, delivery_config, sandbox_mailer
@@ -213,6 +215,9 @@ async def open_services(
         stack.callback(clock.close)
         bus = Bus()
         stack.callback(bus.close)  # first to close: long polls and streams end at once
+        if not settings.quiet:  # one line per received message, from the bus, not the writer
+            redact = Redactor(settings.secrets())
+            stack.callback(logs.log_arrivals(bus, fmt=settings.log_format, redact=redact))
         store = Store(
             settings.db,
             clock=clock,

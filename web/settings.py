@@ -480,6 +480,12 @@ class Settings:
     )
     # -- logging ----------------------------------------------------------------------------
     log_level: str = setting("info", "How much to log.", choices=LOG_LEVELS)
+    quiet: bool = setting(
+        False,
+        "Log only warnings and errors: no line per received message (as Mailpit's --quiet).",
+        parse=parse_bool,
+        env=("MAILYARD_QUIET", "MP_QUIET"),
+    )
     log_format: str = setting(
         "kv",
         "Log lines as key=value text or as JSON objects.",

@@ -125,3 +125,20 @@ def test_secrets_never_appear_in_logs_errors_reprs_or_the_api(
     assert all(f'"provider": "{p}"' in text for p in ("resend", "ses", "smtp")), text
     for name, secret in CANARIES.items():
         assert secret not in text, name
+
+
+def test_a_handed_over_send_says_in_plain_words_what_the_server_did(
+    server: Process, tmp_path: Path
+) -> None:
+    env = {"HOME": str(tmp_path), "RESEND_API_KEY": "re_only_in_this_shell"}
+    none = _send("welcome", "--to", "jane@example.com", "--via", "none", "--server", server.url,
+                 env=env, cwd=tmp_path)  # fmt: skip
+    resend = _send("welcome", "--to", "delivered@resend.dev", "--via", "resend", "--dry-run",
+                   "--server", server.url, env=env, cwd=tmp_path)  # fmt: skip
+    assert none.returncode == 0 and resend.returncode == 0, none.stderr + resend.stderr
+    assert f"not sent (by the server at {server.url}): delivery is set to none" in none.stdout
+    assert "needs" not in none.stdout
+    said = " ".join(resend.stdout.split())
+    assert "RESEND_API_KEY is set in this shell, but the server sends with its own settings" in said
+    assert "A dry run goes exactly as far as a real send would" in said
+    assert "re_only_in_this_shell" not in resend.stdout + resend.stderr

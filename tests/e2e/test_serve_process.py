@@ -76,3 +76,24 @@ def test_shutdown_ends_pending_long_polls_at_once(tmp_path: Path) -> None:
     waiter.join(timeout=15)
     assert not waiter.is_alive()
     assert outcome["status"] in (503, "RemoteProtocolError", "ReadError")
+
+
+def test_each_received_message_is_one_log_line_unless_quiet(tmp_path: Path) -> None:
+    import smtplib
+
+    lines = {}
+    for name, args in (("default", ()), ("quiet", ("--quiet",))):
+        folder = tmp_path / name
+        folder.mkdir()
+        srv = start_process(folder, *args)
+        with smtplib.SMTP("127.0.0.1", srv.smtp_port, timeout=10) as smtp:
+            smtp.sendmail("app@example.com", ["jane@example.com"], b"Subject: Hi\r\n\r\nBody\r\n")
+        with srv.api() as api:  # stored (and so published) before the 250
+            assert api.get("/api/v1/messages").json()["total"] == 1
+        assert srv.stop() == 0
+        lines[name] = [ln for ln in srv.output().splitlines() if "message.received" in ln]
+    (line,) = lines["default"]
+    assert "INFO mailyard.received: event=message.received id=" in line
+    assert "mailbox=default via=smtp from=app@example.com to=1 size=" in line
+    assert line.endswith('subject="Hi"')
+    assert lines["quiet"] == []

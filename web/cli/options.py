@@ -4,6 +4,7 @@ text per setting, written once. Each option's help says its environment variable
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -89,3 +90,17 @@ def environment_help(command: str) -> str:
         if command in option.commands and not option.flag:
             lines.append(f"  {' / '.join(option.env)}: {option.help}")
     return "\n".join(lines)
+
+
+def check_db(path: str | None, source: str) -> None:
+    """Refuse a database path whose folder does not exist, naming `source` (the flag and the
+    variable it can come from): a typo must not create a tree of folders, nor fail later with a
+    traceback from SQLite."""
+    if not path or path == ":memory:":
+        return
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise click.UsageError(
+            f"{source}: cannot create {path}: the folder does not exist. Create it first "
+            f"(mkdir -p {folder}) or choose a database in an existing folder."
+        )

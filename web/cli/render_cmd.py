@@ -12,6 +12,7 @@ import click
 from mailyard.renderer import (
     ALIASES,
     CONCEPTS,
+    Fallback,
     RenderError,
     Theme,
     build_message,
@@ -56,6 +57,18 @@ def vars_from(pairs: tuple[str, ...], context: str | None) -> dict[str, Any]:
             raise click.BadParameter(f"{pair!r} is not key=value", param_hint="--var")
         values[key] = value
     return values
+
+
+def fallback_warnings(fallbacks: tuple[Fallback, ...]) -> list[str]:
+    """One warning per locale or time zone asked for and not used: what is supported (or the
+    nearest names), and what was used instead."""
+    return [f"warning: {f.problem}; used {f.used} instead" for f in fallbacks]
+
+
+def _flag(fallback: Fallback, locale: str | None) -> str:
+    if fallback.field == "timezone":
+        return "--timezone"
+    return "--locale" if fallback.requested == locale else "--theme"
 
 
 def _listing() -> str:
@@ -152,10 +165,12 @@ def render_command(
             locale=locale,
             timezone=timezone,
             test=test,
-            strict=strict,
         )
-        for fallback in email.fallbacks:
-            click.echo(f"warning: {fallback} (use --strict to fail instead)", err=True)
+        if strict and email.fallbacks:
+            first = email.fallbacks[0]
+            raise click.ClickException(f"{_flag(first, locale)}: {first.problem}")
+        for line in fallback_warnings(email.fallbacks):
+            click.echo(line + " (add --strict to fail instead)", err=True)
         if fmt == "html":
             data = email.html.encode()
         elif fmt == "text":

@@ -17,8 +17,9 @@ from typing import Any
 import click
 import httpx
 
-from mailyard.web.cli.options import build_settings, environment_help, settings_options
-from mailyard.web.settings import DELIVERY_MODES, SEND, Settings
+from mailyard.web.cli.options import build_settings, check_db, environment_help, settings_options
+from mailyard.web.cli.outcome import describe_outcome
+from mailyard.web.settings import DELIVERY_MODES, SEND, Settings, defaults
 
 PROBE_TIMEOUT = 0.5
 
@@ -86,8 +87,11 @@ def send_command(
             f"unknown concept; one of {', '.join(CONCEPTS)}", param_hint="CONCEPT"
         )
     settings = build_settings(flags)
+    check_db(db, "--db")
     variables = _variables(pairs, context)
     theme_fields = _theme_fields(theme)
+    if locale or timezone:
+        _warn_on_fallbacks(concept, variables, theme, locale, timezone)
     url = (server or _default_server(settings)).rstrip("/")
     if not standalone and _answers(url):
         if db:
@@ -107,11 +111,7 @@ def send_command(
         data["server"] = url
     else:
         if not standalone and (via or settings.delivery) == "sandbox":
-            raise click.ClickException(
-                f"no mailyard serve is answering at {url}: start one (mailyard serve), point at "
-                "it with --server or MAILYARD_HTTP_PORT / --http-port, or choose a provider "
-                "with --via"
-            )
+            raise click.ClickException(_no_server(url, settings))
         data = _send_here(
             settings, via, db, concept, recipient, theme, variables, locale, timezone, test
         )
@@ -125,6 +125,42 @@ def _default_server(settings: Settings) -> str:
 
     host = sink_host(settings.host)
     return f"http://{'[' + host + ']' if ':' in host else host}:{settings.http_port}"
+
+
+def _no_server(url: str, settings: Settings) -> str:
+    """Why a sandbox send cannot go ahead without a server, and the ways to point at one."""
+    text = (
+        f"no mailyard serve is answering at {url}: start one (mailyard serve), or point at the "
+        "one running with --server URL or MAILYARD_HTTP_PORT / --http-port (its web port, "
+        "printed when it starts: mailyard ready: ... web and API on ...)"
+    )
+    if settings.smtp_port != defaults()["smtp_port"]:
+        text += (
+            f"; MAILYARD_SMTP_PORT / --smtp-port ({settings.smtp_port}) is only used with "
+            "--standalone, which sends straight to that SMTP port"
+        )
+    return text + "; or choose a provider with --via"
+
+
+def _warn_on_fallbacks(
+    concept: str,
+    variables: dict[str, Any],
+    theme: str | None,
+    locale: str | None,
+    timezone: str | None,
+) -> None:
+    """Warn, before sending, of a --locale or --timezone the renderer would not use."""
+    from mailyard.renderer import RenderError, render, sample
+    from mailyard.web.cli.render_cmd import fallback_warnings, load_theme
+
+    try:
+        email = render(
+            sample(concept, variables), load_theme(theme), locale=locale, timezone=timezone
+        )
+    except RenderError:
+        return  # the send itself reports it
+    for line in fallback_warnings(email.fallbacks):
+        click.echo(line, err=True)
 
 
 def _answers(url: str) -> bool:
@@ -192,7 +228,9 @@ def _send_here(
     from mailyard.web import logs
     from mailyard.web.cli.render_cmd import load_theme
 
-    logs.configure("info", redact=Redactor(settings.secrets()), fmt="%(message)s")
+    logs.configure(
+        "info", redact=Redactor(settings.secrets()), fmt="%(message)s", quiet_http_libraries=True
+    )
     try:
         parsed_theme = load_theme(theme)
         email_concept = sample(concept, variables)
@@ -260,41 +298,3 @@ def _report(data: dict[str, Any], settings: Settings, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False))
         return
     click.echo(describe_outcome(data, settings), err=data.get("outcome") in ("failed", "blocked"))
-
-
-def describe_outcome(data: dict[str, Any], settings: Settings) -> str:
-    """The outcome in plain words, with what to do next when it did not send."""
-    outcome, provider = data.get("outcome"), data.get("provider")
-    where = f" (by the server at {data['server']})" if data.get("server") else ""
-    if outcome == "sent":
-        attempts = int(data.get("attempts") or 1)
-        return (
-            f"sent via {provider}{where}: message id {data.get('messageId')} "
-            f"({float(data.get('durationMs') or 0):.0f} ms, "
-            f"{attempts} attempt{'s' if attempts != 1 else ''})"
-        )
-    if outcome == "dry_run":
-        return f"dry run{where}: rendered {data.get('subject')!r} for {provider}; nothing was sent"
-    if outcome == "skipped":
-        missing = list(data.get("missing") or [])
-        if provider == "none" and missing == ["MAILYARD_DELIVERY=none"]:
-            why = "delivery is set to none, so nothing is ever sent"
-        elif provider == "none":
-            why = (
-                "no provider is configured: set RESEND_API_KEY for Resend or "
-                "BLUAUTH_SES_FROM_ADDRESS (and AWS credentials) for SES"
-            )
-        else:
-            why = f"{provider} is not configured (missing {', '.join(missing)})"
-        return (
-            f"not sent{where}: {why}. Logged as email_not_configured; an auth endpoint would "
-            "still answer success, as the spec requires."
-        )
-    reason = f"{data.get('errorCode')}: {data.get('reason')}"
-    hint = ""
-    if provider == "sandbox" and data.get("errorCode") == "connection_error":
-        hint = (
-            f" Is mailyard serve listening on SMTP port {settings.smtp_port}? "
-            "Set --smtp-port or MAILYARD_SMTP_PORT to its port."
-        )
-    return f"not sent ({outcome}){where}: {reason}.{hint}"

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from mailyard.web.cli.options import build_settings, environment_help, settings_options
+from mailyard.web.cli.options import build_settings, check_db, environment_help, settings_options
 from mailyard.web.settings import SERVE
 
 
@@ -22,6 +22,7 @@ def serve_command(**flags: Any) -> None:
     from mailyard.web.server import BindError, run
 
     settings = build_settings(flags)
+    check_db(settings.db, "--db / MAILYARD_DB")
     try:
         run(settings)
     except BindError as exc:
