@@ -33,9 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from typing import TYPE_CHECKING
 
-import css_inline
-import jinja2
 from markupsafe import Markup
 
 from mailyard.renderer import colors, content, i18n, images
@@ -45,6 +44,10 @@ from mailyard.renderer.i18n import Fallback
 from mailyard.renderer.images import InlineImage
 from mailyard.renderer.text import render_text
 from mailyard.renderer.themes import Theme, resolve_theme
+
+if TYPE_CHECKING:
+    import css_inline
+    import jinja2
 
 TEST_PREFIX = "[TEST] "
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -79,6 +82,8 @@ class RenderedEmail:
 
 @cache
 def _environment() -> jinja2.Environment:
+    import jinja2  # with css_inline and Babel, ~100 ms: paid by the first render, not at import
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("mailyard.renderer", "templates"),
         autoescape=True,
@@ -90,6 +95,8 @@ def _environment() -> jinja2.Environment:
 
 @cache
 def _inliner() -> css_inline.CSSInliner:
+    import css_inline
+
     return css_inline.CSSInliner(
         load_remote_stylesheets=False,
         apply_width_attributes=True,
@@ -141,6 +148,8 @@ def render(
     blocks = content.build(concept, resolved, tag, timezone)
     direction = i18n.direction(tag)
     logo = _shipped_logo(resolved)
+    import jinja2
+
     try:
         html = (
             _environment()

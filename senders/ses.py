@@ -14,18 +14,13 @@ its images already.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-)
+from typing import TYPE_CHECKING, Any
 
 from mailyard.senders.errors import SendError
 from mailyard.senders.outgoing import Outgoing, Receipt, tag_value
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 # Retrying these cannot duplicate a send: SES refused the request.
 RETRYABLE_CODES = {
@@ -106,6 +101,14 @@ class SESSender:
         return params
 
     async def send(self, email: Outgoing) -> Receipt:
+        from botocore.exceptions import (  # with the client: not at start-up
+            BotoCoreError,
+            ClientError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+            NoCredentialsError,
+        )
+
         params = self.request(email)
         try:
             response = await asyncio.to_thread(self._client.send_email, **params)

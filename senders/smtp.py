@@ -12,8 +12,6 @@ import re
 import ssl
 from dataclasses import dataclass, field
 
-import aiosmtplib
-
 from mailyard.senders.errors import SendError
 from mailyard.senders.outgoing import Outgoing, Receipt
 
@@ -64,6 +62,8 @@ class SMTPSender:
         self.name = name
 
     async def send(self, email: Outgoing) -> Receipt:
+        import aiosmtplib  # ~40 ms: imported by the first send, not when a service starts
+
         relay = self.relay
         loopback = is_loopback(relay.host)
         client = aiosmtplib.SMTP(

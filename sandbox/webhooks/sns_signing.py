@@ -24,13 +24,13 @@ import base64
 import datetime as dt
 from collections import OrderedDict
 from collections.abc import Mapping
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
 
 from mailyard.sandbox.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 NOTIFICATION_KEYS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 CONFIRMATION_KEYS = (
@@ -47,7 +47,7 @@ SIGNED_KEYS = {
     "SubscriptionConfirmation": CONFIRMATION_KEYS,
     "UnsubscribeConfirmation": CONFIRMATION_KEYS,
 }
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {"1": hashes.SHA1, "2": hashes.SHA256}
+_HASHES = {"1": "SHA1", "2": "SHA256"}  # SignatureVersion -> cryptography's hash class
 KEY_BITS = 2048  # AWS's SNS certificates carry 2048-bit RSA keys
 RECENT_SIGNATURES = 1024
 
@@ -86,6 +86,12 @@ class SigningKey:
         The subject's CN is SNS's (`sns.amazonaws.com`) because some verifiers compare it; the
         organisation says plainly that Amazon did not issue it.
         """
+        # cryptography costs ~70 ms to import: paid when SNS first signs, not at start-up.
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from cryptography.x509.oid import NameOID
+
         key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
         name = x509.Name(
             [
@@ -112,6 +118,10 @@ class SigningKey:
     @classmethod
     def from_pem(cls, key_pem: bytes, cert_pem: bytes) -> SigningKey:
         """The pair as stored; refuses a certificate that is not the key's own."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         key = serialization.load_pem_private_key(key_pem, password=None)
         if not isinstance(key, rsa.RSAPrivateKey):
             raise InvalidInputError("the SNS signing key is not an RSA key", "key_pem")
@@ -122,6 +132,8 @@ class SigningKey:
 
     @property
     def key_pem(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
         return self._key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
@@ -131,6 +143,8 @@ class SigningKey:
     @property
     def cert_pem(self) -> bytes:
         """What mailyard serves at the SigningCertURL."""
+        from cryptography.hazmat.primitives import serialization
+
         return self.certificate.public_bytes(serialization.Encoding.PEM)
 
     def sign(self, message: Mapping[str, str], version: str) -> str:
@@ -145,7 +159,10 @@ class SigningKey:
         if cached is not None:
             self._recent.move_to_end((text, version))
             return cached
-        raw = self._key.sign(text.encode(), padding.PKCS1v15(), algorithm())
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        raw = self._key.sign(text.encode(), padding.PKCS1v15(), getattr(hashes, algorithm)())
         signature = base64.b64encode(raw).decode()
         self._recent[text, version] = signature
         if len(self._recent) > RECENT_SIGNATURES:

@@ -18,14 +18,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
-import lxml.html
-from inscriptis.html_engine import Inscriptis
-from lxml.etree import ParserError
 from starlette.requests import HTTPConnection
 
 from mailyard.sandbox import MessageView, html_to_text
 from mailyard.web.api.app_local import app_local
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 MAX_HTML = 256 * 1024
 INLINE_HTML = 16 * 1024
@@ -37,7 +38,7 @@ def _link_target(href: str) -> str:
     return href[7:] if href.lower().startswith("mailto:") else href
 
 
-def _mark_links(tree: lxml.html.HtmlElement) -> None:
+def _mark_links(tree: HtmlElement) -> None:
     """Write ` ( url )` after each link whose text is not its URL, as html2text does."""
     for anchor in tree.iter("a"):
         target = _link_target(anchor.get("href") or "")
@@ -51,6 +52,11 @@ def html_as_text(html: str) -> str:
     source = html[:MAX_HTML].strip()
     if not source:
         return ""
+    # ~30 ms of imports: paid by the first message shown as text, not at start-up.
+    import lxml.html
+    from inscriptis.html_engine import Inscriptis
+    from lxml.etree import ParserError
+
     try:
         tree = lxml.html.document_fromstring(source)
         _mark_links(tree)

@@ -17,97 +17,23 @@ Cheap: a scrape reads counters the services keep and two small aggregate queries
 
 from __future__ import annotations
 
-import logging
-import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
 from mailyard.web.api.app_local import app_local
 from mailyard.web.api.describe import operation
-from mailyard.web.api.info import rss_bytes
-from mailyard.web.services import Services, services
+from mailyard.web.services import services
 
-STORE_LOGGER = "mailyard.store"
-SEARCH_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
-
-
-class _ErrorCount(logging.Handler):
-    """Counts the error records a logger emits (the store logs each failed write once)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
-
-
-class _ServiceCollector(Collector):
-    """The gauges and counters read from the running services at scrape time."""
-
-    def __init__(self, store_errors: _ErrorCount) -> None:
-        self.services: Services | None = None
-        self.store_errors = store_errors
-
-    def collect(self) -> Iterator[Metric]:
-        svc = self.services
-        if svc is None:
-            return
-        total, unread = svc.store.messages.totals()
-        yield GaugeMetricFamily("mailpit_messages", "Messages stored", value=total)
-        yield GaugeMetricFamily("mailpit_messages_unread", "Unread messages", value=unread)
-        tags = GaugeMetricFamily("mailpit_tag_messages", "Messages per tag", labels=["tag"])
-        for tag, count in sorted(svc.store.tags.counts().items()):
-            tags.add_metric([tag], count)
-        yield tags
-        yield GaugeMetricFamily(
-            "mailpit_database_size_bytes", "Database file and WAL", value=svc.store.file_size()
-        )
-        yield GaugeMetricFamily(
-            "mailpit_uptime_seconds", "Seconds since start", value=svc.clock.now() - svc.started
-        )
-        yield GaugeMetricFamily("mailpit_memory_usage_bytes", "Resident memory", value=rss_bytes())
-        smtp = svc.smtp
-        for name, help_text, value in (
-            ("mailpit_smtp_accepted", "Messages accepted over SMTP", smtp.accepted),
-            ("mailpit_smtp_accepted_size_bytes", "Bytes accepted over SMTP", smtp.accepted_bytes),
-            ("mailpit_smtp_rejected", "Messages refused over SMTP", smtp.rejected),
-            ("mailyard_store_commits", "Store transactions committed", svc.store.writer.commits),
-            ("mailyard_store_errors", "Store write errors", self.store_errors.count),
-        ):
-            yield CounterMetricFamily(name, help_text, value=value)
-        yield GaugeMetricFamily("mailyard_smtp_sessions", "Open SMTP sessions", smtp.open_sessions)
-
-
-class Metrics:
-    """One app's registry: the services' counters and the search timings."""
-
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=False)
-        self._store_errors = _ErrorCount()
-        logger = logging.getLogger(STORE_LOGGER)
-        logger.addHandler(self._store_errors)
-        weakref.finalize(self, logger.removeHandler, self._store_errors)
-        self._services = _ServiceCollector(self._store_errors)
-        self.registry.register(self._services)
-        self.search = Histogram(
-            "mailyard_search_seconds",
-            "Time to answer a search (the first page and its counts)",
-            buckets=SEARCH_BUCKETS,
-            registry=self.registry,
-        )
-
-    def render(self, svc: Services) -> bytes:
-        self._services.services = svc
-        return bytes(generate_latest(self.registry))
+if TYPE_CHECKING:
+    from mailyard.web.api.metrics_registry import Metrics
 
 
 def metrics_of(request: Request) -> Metrics:
+    from mailyard.web.api.metrics_registry import Metrics
+
     return app_local(request, "metrics", Metrics)
 
 
@@ -126,5 +52,5 @@ def search_observer(request: Request) -> Callable[[float], None]:
     },
 )
 async def metrics(request: Request) -> Response:
-    body = metrics_of(request).render(services(request))
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    registry = metrics_of(request)
+    return Response(registry.render(services(request)), media_type=registry.content_type)

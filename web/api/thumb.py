@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import io
 import warnings
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -28,33 +28,42 @@ from mailyard.web.api.lookup import find_raw, find_record
 from mailyard.web.api.surface import VERBATIM
 from mailyard.web.errors import RequestError
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 WIDTH, HEIGHT = 180, 120
 MAX_PIXELS = 20_000_000  # Mailpit's limit on a declared image size
 QUALITY = 70
-LANCZOS = Image.Resampling.LANCZOS
 
 
 def _blank() -> Image.Image:
+    from PIL import Image  # ~10 ms: imported by the first thumbnail, not at start-up
+
     return Image.new("RGB", (WIDTH, HEIGHT), "white")
 
 
 def _fit(image: Image.Image) -> Image.Image:
     """Mailpit's choice: `imaging.Fit` (shrink to fit, never enlarge) for an image smaller than
     the thumbnail either way, else `imaging.Fill` (scale to cover, crop the centre)."""
+    from PIL import Image
+
+    lanczos = Image.Resampling.LANCZOS
     w, h = image.size
     if w < WIDTH or h < HEIGHT:
         scale = min(1.0, WIDTH / w, HEIGHT / h)
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
-        return image.resize(size, LANCZOS, reducing_gap=3.0) if scale < 1 else image
+        return image.resize(size, lanczos, reducing_gap=3.0) if scale < 1 else image
     scale = max(WIDTH / w, HEIGHT / h)
     cw, ch = WIDTH / scale, HEIGHT / scale  # the part of the image the thumbnail shows
     box = ((w - cw) / 2, (h - ch) / 2, (w + cw) / 2, (h + ch) / 2)
     # reducing_gap: shrink by whole factors first (cheap), then Lanczos for the last step.
-    return image.resize((WIDTH, HEIGHT), LANCZOS, box=box, reducing_gap=3.0)
+    return image.resize((WIDTH, HEIGHT), lanczos, box=box, reducing_gap=3.0)
 
 
 def _picture(data: bytes) -> Image.Image | None:
     """The image in `data` (RGB or RGBA), or None when it is not one we may decode."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

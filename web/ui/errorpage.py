@@ -6,7 +6,7 @@ left when the store is down. `web.errors.PageSurface` uses it for every page err
 
 from __future__ import annotations
 
-from mailyard.web.ui.templating import TEMPLATES
+from mailyard.web.ui.templating import templates
 
 HEADINGS = {
     400: "That request could not be served",
@@ -23,6 +23,8 @@ HEADINGS = {
 def error_page(status: int, message: str) -> str:
     """A whole HTML page saying what went wrong (`message` is escaped here)."""
     heading = HEADINGS.get(status, "Something went wrong" if status >= 500 else "Not served")
-    return TEMPLATES.get_template("error.html").render(
-        status=status, heading=heading, message=message, mailbox=None
+    return (
+        templates()
+        .get_template("error.html")
+        .render(status=status, heading=heading, message=message, mailbox=None)
     )

@@ -4,16 +4,20 @@ headers every page carries."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from mailyard.web.middleware.guard import csrf_token
 from mailyard.web.services import services
+
+if TYPE_CHECKING:
+    import jinja2
+    import jinja2.runtime
 
 HERE = Path(__file__).resolve().parent
 HTMX = "htmx-2.0.11.min.js"
@@ -47,7 +51,6 @@ def relative(seconds: float) -> str:
     return "just now" if seconds < 10 else f"{seconds} s ago"
 
 
-@jinja2.pass_context
 def ago(context: jinja2.runtime.Context, created: str) -> str:
     """`3 min ago`, for a list; the exact time goes in a title attribute."""
     then = _parse(created)
@@ -88,7 +91,11 @@ def listing_query(mailbox: str | None, q: str | None) -> str:
     return "?" + urlencode(pairs) if pairs else ""
 
 
-def _environment() -> jinja2.Environment:
+@cache
+def templates() -> jinja2.Environment:
+    """The inbox's templates (Jinja is imported by the first page, not at start-up)."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
@@ -96,7 +103,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["ago"] = ago
+    env.filters["ago"] = jinja2.pass_context(ago)
     env.filters["readable"] = readable
     env.filters["size"] = size
     env.filters["plural"] = plural
@@ -104,14 +111,11 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-TEMPLATES = _environment()
-
-
 def fragment(
     name: str, status: int = 200, headers: dict[str, str] | None = None, **values: Any
 ) -> HTMLResponse:
     """A template rendered alone (an htmx fragment)."""
-    body = TEMPLATES.get_template(name).render(**values)
+    body = templates().get_template(name).render(**values)
     return HTMLResponse(body, status_code=status, headers={**PAGE_HEADERS, **(headers or {})})
 
 
@@ -119,12 +123,16 @@ def page(name: str, request: Request, status: int = 200, **values: Any) -> HTMLR
     """A full page: the template with what the layout needs (mailboxes, CSRF token, time)."""
     svc = services(request)
     values.setdefault("mailbox", request.query_params.get("mailbox") or None)
-    body = TEMPLATES.get_template(name).render(
-        request=request,
-        htmx=HTMX,
-        csrf=csrf_token(svc.secret),
-        mailboxes=svc.store.messages.mailboxes(),
-        now=svc.clock.now(),
-        **values,
+    body = (
+        templates()
+        .get_template(name)
+        .render(
+            request=request,
+            htmx=HTMX,
+            csrf=csrf_token(svc.secret),
+            mailboxes=svc.store.messages.mailboxes(),
+            now=svc.clock.now(),
+            **values,
+        )
     )
     return HTMLResponse(body, status_code=status, headers=PAGE_HEADERS)
