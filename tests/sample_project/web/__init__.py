@@ -1,0 +1,1 @@
+"""The sample project's own `web` package (not mailyard's): a small WSGI app."""
