@@ -11,22 +11,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from support import chromium
 
 from mailyard.renderer import CONCEPTS, SUPPORTED_LOCALES, render, sample_theme, sample_theme_names
 from mailyard.renderer.samples import sample
 
-playwright = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 PHONE = 320
 
 # For each visible text node outside a URL: its words (space-separated; runs of CJK characters
@@ -98,15 +89,13 @@ URL_JS = """
 
 @pytest.fixture(scope="module")
 def page() -> Iterator[Any]:
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium.launched() as browser:
         context = browser.new_context(
             viewport={"width": PHONE, "height": 640}, java_script_enabled=True
         )
         # Nothing leaves loopback: a remote logo (a fixture theme) would only slow the test.
         context.route("**/*", lambda route: route.abort())
         yield context.new_page()
-        browser.close()
 
 
 # Every concept in every locale; the themes take turns (built in and each sample), so every
