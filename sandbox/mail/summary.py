@@ -56,6 +56,10 @@ class Summary:
     body_text: str
     parse_error: str | None = None
     notes: tuple[str, ...] = field(default=())
+    # Mailpit counts inline parts apart from attachments (`Inline`), and searches the
+    # attachments' file names.
+    inlines: int = 0
+    attachment_names: tuple[str, ...] = ()
 
 
 def plus_tags(addresses: list[str]) -> list[str]:
@@ -114,6 +118,8 @@ def _summarize(raw: bytes, rcpt_to: list[str], extra_tags: tuple[str, ...]) -> S
         body_text=body[:MAX_SEARCH_BODY],
         parse_error="; ".join(notes) or None,
         notes=tuple(notes),
+        inlines=found.inlines,
+        attachment_names=tuple(decode_words(n[:MAX_SUBJECT]) for n in found.attachment_names),
     )
 
 

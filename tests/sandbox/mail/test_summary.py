@@ -67,3 +67,28 @@ def test_attachments_are_counted() -> None:
     )
     s = summarize(raw, [])
     assert s.attachments == 1 and s.snippet == "hi"
+
+
+def _part(headers: str, body: str = "x") -> str:
+    return f"--b\r\n{headers}\r\n\r\n{body}\r\n"
+
+
+def test_inline_parts_are_counted_apart_from_attachments_as_mailpit_counts_them() -> None:
+    parts = [
+        _part("Content-Type: text/plain", "the body"),
+        _part("Content-Type: text/html", "<p>the body</p>"),
+        _part("Content-Type: image/png\r\nContent-ID: <logo@x>"),  # referred to by cid:
+        _part("Content-Type: image/gif\r\nContent-Disposition: inline; filename=dot.gif"),
+        _part("Content-Type: image/png\r\nContent-ID: <a@x>\r\nContent-Disposition: attachment"),
+        _part("Content-Type: text/plain; name=notes.txt"),  # a named text part is a file
+        _part("Content-Type: application/octet-stream"),  # unnamed, no Content-ID
+        _part(
+            "Content-Type: application/pdf\r\nContent-Disposition: attachment; "
+            "filename==?utf-8?q?R=C3=A9sum=C3=A9.pdf?="
+        ),
+    ]
+    raw = "Content-Type: multipart/mixed; boundary=b\r\n\r\n" + "".join(parts) + "--b--\r\n"
+    s = summarize(raw.encode(), [])
+    assert (s.attachments, s.inlines) == (4, 2)
+    assert s.attachment_names == ("notes.txt", "Résumé.pdf")
+    assert s.snippet == "the body"
