@@ -7,16 +7,20 @@ on the bus once the transaction holding it has committed.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 from mailyard.sandbox.clock import Clock
 from mailyard.sandbox.errors import InvalidInputError, NotFoundError
 from mailyard.sandbox.events import MessagesDeleted, MessageStored, MessagesUpdated
-from mailyard.sandbox.mail.summary import Address, Summary, summarize
+from mailyard.sandbox.mail.summary import Summary, summarize
+from mailyard.sandbox.store import search_index, search_vocab
+from mailyard.sandbox.store.matches import Counts, Matches
 from mailyard.sandbox.store.records import (
     RECORD_COLUMNS,
     SUMMARY_COLUMNS,
@@ -30,9 +34,11 @@ from mailyard.sandbox.store.records import (
     record_from_row,
     summary_from_row,
 )
-from mailyard.sandbox.store.search import compile_query, index_text
+from mailyard.sandbox.store.search import Note, compile_query
+from mailyard.sandbox.store.search_plan import plan
 from mailyard.sandbox.store.writer import Tx, Writer
 
+READ_OFF_LOOP = 64 * 1024  # messages larger than this are summarized on a worker thread
 CHUNK = 500  # SQLite's default limit of bound variables is far above this
 MAX_PAGE = 1000
 
@@ -59,19 +65,9 @@ class Retention:
     max_age: float = 0
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """FROM, WHERE and the ordering column of a query over messages, with its parameters.
-
-    `count_source` is the FROM for counting, which needs only `read` and `mailbox` of each
-    match: with text terms it reads the narrow messages_flags index, not the summary rows.
-    """
-
-    source: str
-    where: str
-    params: tuple[object, ...]
-    order: str
-    count_source: str
+def _read(raw: bytes, envelope: Envelope) -> tuple[Summary, str]:
+    """What is stored beside a message's bytes: its summary and its SHA-256."""
+    return summarize(raw, list(envelope.rcpt_to)), hashlib.sha256(raw).hexdigest()
 
 
 class Messages:
@@ -88,6 +84,9 @@ class Messages:
         self._writer = writer
         self._clock = clock
         self.retention = retention
+        self._vocabulary = search_vocab.Vocabulary()
+        self._pruner = search_vocab.Pruner()
+        self.counts = Counts()  # the counts of recent searches, kept up to date
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -119,25 +118,33 @@ class Messages:
         ).fetchall()
         return {r[0]: (int(r[1]), int(r[2])) for r in rows}
 
-    def check_query(self, query: str, tz: str | None = None) -> None:
-        """Raise QueryError (naming what is wrong) if `query` cannot be searched for."""
-        compile_query(query, tz, now=self._clock.now())
+    def check_query(self, query: str, tz: str | None = None) -> tuple[Note, ...]:
+        """Raise QueryError if `query` cannot be searched for: only past its size bounds, as
+        Mailpit refuses no query (`sandbox.store.search`). Otherwise the notes on its terms
+        read other than as typed (ignored, or searched as text), for a screen to show."""
+        return compile_query(query, tz, now=self._clock.now()).notes
 
-    def _plan(self, query: str | None, mailbox: str | None, tz: str | None) -> _Plan:
-        """With text terms the full-text index drives: it yields rowids newest first and stops
-        at the page, where `seq IN (matches)` would first collect every match."""
+    def _plan(
+        self,
+        query: str | None,
+        mailbox: str | None,
+        tz: str | None,
+        conn: sqlite3.Connection | None = None,
+        created_before: float | None = None,
+    ) -> Matches:
+        """The matches of `query` in `mailbox`; the vocabulary is read on `conn` (the reader by
+        default; a write job passes its own, so that it sees the tokens it would delete)."""
         compiled = compile_query(query or "", tz, now=self._clock.now())
-        where, params = scope(mailbox, compiled.where, compiled.params)
-        if compiled.match is None:
-            return _Plan("messages m", where, params, "m.seq", "messages m")
-        joined = "messages_fts f JOIN messages m {}ON m.seq = f.rowid"
-        return _Plan(
-            joined.format(""),
-            f"f.messages_fts MATCH ? AND ({where})",
-            (compiled.match, *params),
-            "f.rowid",
-            joined.format("INDEXED BY messages_flags "),
-        )
+        # A search counts within `created_before`; a listing keeps the mailbox's counts.
+        everything = compiled.everything and (created_before is None or not query)
+        if created_before is not None:
+            compiled = replace(
+                compiled,
+                where=(*compiled.where, "m.created_ts < ?"),
+                params=(*compiled.params, created_before),
+            )
+        found = plan(conn or self._conn, compiled, mailbox)
+        return Matches(found, mailbox, everything, self.counts)
 
     def page(
         self,
@@ -149,39 +156,47 @@ class Messages:
         tz: str | None = None,
         before: int | None = None,
         after: int | None = None,
+        created_before: float | None = None,
     ) -> Page:
-        """Newest first; with `query`, only the messages matching it. `before`/`after` (seqs) page
-        by key instead of offset, which stays fast however deep a reader scrolls."""
+        """Newest first; with `query`, only the messages matching it, with Mailpit's counts: `count`
+        all matches, `count_unread` the unread among them, `total`/`unread` the mailbox's.
+        `before`/`after` (seqs) page by key instead of offset, which stays fast however deep a
+        reader scrolls; `limit` 0 gives only the counts. `created_before` (Unix seconds) is
+        Mailpit's `before=` parameter: only messages received earlier, counted so in a search
+        (a listing without a query keeps the mailbox's counts, as Mailpit's does)."""
         if start < 0:
             raise InvalidInputError("start must be 0 or more", "start")
-        if not 0 < limit <= MAX_PAGE:
-            raise InvalidInputError(f"limit must be between 1 and {MAX_PAGE}", "limit")
+        if not 0 <= limit <= MAX_PAGE:
+            raise InvalidInputError(f"limit must be between 0 and {MAX_PAGE}", "limit")
         conn = self._conn
-        cursor = self.cursor()
-        total, unread = self.totals(mailbox)
-        plan = self._plan(query, mailbox, tz)
-        where, params = plan.where, plan.params
-        if before is not None:
-            where, params = f"{plan.order} < ? AND {where}", (before, *params)
-        if after is not None:
-            where, params = f"{plan.order} > ? AND {where}", (after, *params)
-        rows = conn.execute(
-            f"SELECT {SUMMARY_COLUMNS} FROM {plan.source} WHERE {where} "
-            f"ORDER BY {plan.order} DESC LIMIT ? OFFSET ?",
-            (*params, limit, start),
-        ).fetchall()
-        messages = [summary_from_row(r) for r in rows]
-        if not (query and query.strip()):
-            count, count_unread = total, unread
-        elif start == 0 and before is None and after is None and len(messages) < limit:
-            # The first page holds every match: nothing more to count.
-            count, count_unread = len(messages), sum(not m.read for m in messages)
-        else:
-            count, count_unread = conn.execute(
-                f"SELECT count(*), coalesce(sum(m.read = 0), 0) FROM {plan.count_source} "
-                f"WHERE {plan.where}",
-                plan.params,
-            ).fetchone()
+        with _snapshot(conn):
+            cursor = self.cursor()
+            total, unread = self.totals(mailbox)
+            matches = self._plan(query, mailbox, tz, created_before=created_before)
+            keys, key_params = [], []
+            if before is not None:
+                keys.append(f"{matches.order} < ?")
+                key_params.append(before)
+            if after is not None:
+                keys.append(f"{matches.order} > ?")
+                key_params.append(after)
+            where, params = matches.where
+            rows = []
+            if limit:
+                rows = conn.execute(
+                    f"SELECT {SUMMARY_COLUMNS} FROM {matches.source} "
+                    f"WHERE {' AND '.join([*keys, where])} "
+                    f"ORDER BY {matches.order} DESC LIMIT ? OFFSET ?",
+                    (*key_params, *params, limit, start),
+                ).fetchall()
+            messages = [summary_from_row(r) for r in rows]
+            if matches.everything:
+                count, count_unread = total, unread
+            elif start == 0 and not keys and len(messages) < limit:
+                # The first page holds every match: nothing more to count.
+                count, count_unread = len(messages), sum(not m.read for m in messages)
+            else:
+                count, count_unread = matches.count(conn, (total, unread))
         return Page(
             messages=messages,
             start=start,
@@ -201,15 +216,15 @@ class Messages:
         tz: str | None = None,
     ) -> MessageSummary | None:
         """The oldest message newer than `after` matching `query`; without `after`, the newest."""
-        plan = self._plan(query, mailbox, tz)
-        if after is None:
-            where, params, direction = plan.where, plan.params, "DESC"
-        else:
-            where, params = f"{plan.order} > ? AND {plan.where}", (after, *plan.params)
+        matches = self._plan(query, mailbox, tz)
+        where, params = matches.where
+        direction = "DESC"
+        if after is not None:
+            where, params = f"{matches.order} > ? AND {where}", (after, *params)
             direction = "ASC"
         row = self._conn.execute(
-            f"SELECT {SUMMARY_COLUMNS} FROM {plan.source} WHERE {where} "
-            f"ORDER BY {plan.order} {direction} LIMIT 1",
+            f"SELECT {SUMMARY_COLUMNS} FROM {matches.source} WHERE {where} "
+            f"ORDER BY {matches.order} {direction} LIMIT 1",
             params,
         ).fetchone()
         return summary_from_row(row) if row else None
@@ -230,11 +245,18 @@ class Messages:
         return record_from_row(row)
 
     def raw(self, seq: int) -> bytes:
-        """The message's bytes exactly as received."""
-        row = self._conn.execute("SELECT raw FROM message_data WHERE seq = ?", (seq,)).fetchone()
-        if row is None:
-            raise NotFoundError("message data not found")
-        return bytes(row[0])
+        """The message's bytes exactly as received.
+
+        Read through SQLite's blob handle, straight into the result, with the GIL released: a
+        SELECT assembles the value in SQLite's memory and Python copies it again (issue 9:
+        2 x a 48 MB message, with the GIL held for the copy)."""
+        try:
+            with self._conn.blobopen("message_data", "raw", seq, readonly=True) as blob:
+                return blob.read()
+        except sqlite3.OperationalError as exc:
+            if "no such rowid" not in str(exc):  # a message deleted meanwhile
+                raise
+            raise NotFoundError("message data not found") from None
 
     def seq_of(self, message_id: str) -> int | None:
         row = self._conn.execute("SELECT seq FROM messages WHERE id = ?", (message_id,)).fetchone()
@@ -244,15 +266,20 @@ class Messages:
 
     async def ingest(self, raw: bytes, envelope: Envelope) -> Stored:
         """Store `raw` exactly as received; returns once it is committed (durable, searchable)."""
-        summary = summarize(raw, list(envelope.rcpt_to))
-        return await self._writer.run(lambda tx: self._insert(tx, raw, envelope, summary))
+        if len(raw) > READ_OFF_LOOP:  # 48 MB take ~150 ms to read and hash: not on the loop
+            summary, digest = await asyncio.to_thread(_read, raw, envelope)
+        else:
+            summary, digest = _read(raw, envelope)
+        return await self._writer.run(lambda tx: self._insert(tx, raw, envelope, summary, digest))
 
     def ingest_sync(self, raw: bytes, envelope: Envelope) -> Stored:
         """`ingest` for callers without an event loop (tests, tools)."""
-        summary = summarize(raw, list(envelope.rcpt_to))
-        return self._writer.call(lambda tx: self._insert(tx, raw, envelope, summary))
+        summary, digest = _read(raw, envelope)
+        return self._writer.call(lambda tx: self._insert(tx, raw, envelope, summary, digest))
 
-    def _insert(self, tx: Tx, raw: bytes, envelope: Envelope, summary: Summary) -> Stored:
+    def _insert(
+        self, tx: Tx, raw: bytes, envelope: Envelope, summary: Summary, digest: str = ""
+    ) -> Stored:
         message_id = new_id()
         created, created_ts = self._clock.stamp()
         cursor = tx.execute(
@@ -284,7 +311,7 @@ class Messages:
                 summary.date,
                 len(raw),
                 summary.attachments,
-                hashlib.sha256(raw).hexdigest(),
+                digest or hashlib.sha256(raw).hexdigest(),
                 summary.parse_error,
                 envelope.provider_id,
                 envelope.provider_json,
@@ -303,11 +330,7 @@ class Messages:
             "ON CONFLICT (mailbox) DO UPDATE SET total = total + 1, unread = unread + 1",
             (envelope.mailbox,),
         )
-        tx.execute(
-            "INSERT INTO messages_fts (rowid, subject, from_, to_, cc, bcc, reply_to, "
-            "message_id, body) VALUES (?,?,?,?,?,?,?,?,?)",
-            (seq, *_search_columns(summary)),
-        )
+        self._index(tx, seq, message_id, envelope, summary)
         tx.emit(
             MessageStored(
                 seq=seq,
@@ -338,8 +361,11 @@ class Messages:
             return self._delete_seqs(tx, self._seqs_for_ids(tx, ids, mailbox))
         if mailbox is None:
             count = int(tx.execute("SELECT count(*) FROM messages").fetchone()[0])
-            for table in ("messages", "message_data", "message_tags", "messages_fts"):
+            for table in ("messages", "message_data", "message_tags"):
                 tx.execute(f"DELETE FROM {table}")
+            search_index.clear(tx.conn)
+            search_vocab.clear(tx.conn)
+            self._vocabulary.forget()
             tx.execute("DELETE FROM mailbox_stats")
             tx.emit(MessagesDeleted(None, None, "truncate"))
             return count
@@ -350,8 +376,14 @@ class Messages:
         self, query: str, mailbox: str | None = None, tz: str | None = None
     ) -> int:
         """Delete every message matching `query` (a bad query raises before anything changes)."""
-        plan = self._plan(query, mailbox, tz)
-        return await self._writer.run(lambda tx: self._delete_seqs(tx, self._matching(tx, plan)))
+        self.check_query(query, tz)
+
+        def job(tx: Tx) -> int:
+            return self._delete_seqs(
+                tx, self._matching(tx, self._plan(query, mailbox, tz, tx.conn))
+            )
+
+        return await self._writer.run(job)
 
     async def set_read(
         self,
@@ -362,16 +394,25 @@ class Messages:
         tz: str | None = None,
     ) -> int:
         """Mark the given IDs, or the matches of `query`, or everything (of `mailbox`)."""
-        plan = self._plan(query, mailbox, tz) if query and not ids else None
-        return await self._writer.run(lambda tx: self._set_read(tx, read, ids, plan, mailbox))
+        if query and not ids:
+            self.check_query(query, tz)
+        return await self._writer.run(
+            lambda tx: self._set_read(tx, read, ids, query if not ids else None, mailbox, tz)
+        )
 
     def _set_read(
-        self, tx: Tx, read: bool, ids: list[str] | None, plan: _Plan | None, mailbox: str | None
+        self,
+        tx: Tx,
+        read: bool,
+        ids: list[str] | None,
+        query: str | None,
+        mailbox: str | None,
+        tz: str | None,
     ) -> int:
         if ids:
             seqs = self._seqs_for_ids(tx, ids, mailbox)
-        elif plan is not None:
-            seqs = self._matching(tx, plan)
+        elif query:
+            seqs = self._matching(tx, self._plan(query, mailbox, tz, tx.conn))
         else:
             where, params = scope(mailbox, "m.read != ?", (int(read),))
             changed = tx.execute(
@@ -407,11 +448,24 @@ class Messages:
 
     # -- write helpers (inside a transaction) -------------------------------------------------
 
-    def _matching(self, tx: Tx, plan: _Plan) -> list[int]:
+    def _matching(self, tx: Tx, matches: Matches) -> list[int]:
+        where, params = matches.where
         return [
-            r[0]
-            for r in tx.execute(f"SELECT m.seq FROM {plan.source} WHERE {plan.where}", plan.params)
+            r[0] for r in tx.execute(f"SELECT m.seq FROM {matches.source} WHERE {where}", params)
         ]
+
+    def _index(
+        self, tx: Tx, seq: int, message_id: str, envelope: Envelope, summary: Summary
+    ) -> None:
+        """Add the message to the search index (`search_index`), its new tokens to the
+        vocabulary. Not a trigger, and one row a statement: see migration 0001."""
+        shown_id = search_index.shown_message_id(summary.message_id, message_id)
+        texts, terms = search_index.columns_and_terms(summary, envelope.mail_from, shown_id)
+        self._vocabulary.add(tx.conn, seq, terms)
+        texts["meta"] = search_index.meta(
+            seq, envelope.mailbox, summary.attachments, getattr(summary, "inlines", 0)
+        )
+        search_index.index(tx.conn, seq, texts)
 
     def _seqs_for_ids(self, tx: Tx, ids: list[str], mailbox: str | None) -> list[int]:
         seqs: list[int] = []
@@ -442,9 +496,11 @@ class Messages:
                 ("messages", "seq"),
                 ("message_data", "seq"),
                 ("message_tags", "seq"),
-                ("messages_fts", "rowid"),
             ):
                 tx.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
+            search_index.unindex(tx.conn, chunk)
+        if self._pruner.deleted(tx.conn, len(seqs)):
+            self._vocabulary.forget()
         tx.emit(MessagesDeleted(tuple(ids), None, reason))
         return len(seqs)
 
@@ -459,18 +515,15 @@ class Messages:
         return self._delete_seqs(tx, seqs, reason="prune")
 
 
-def _search_columns(summary: Summary) -> tuple[str, ...]:
-    def people(addresses: Iterable[Address]) -> str:
-        return index_text(" ".join(f"{a.name} <{a.address}>" for a in addresses))
-
-    sender = [summary.sender] if summary.sender else []
-    return (
-        index_text(summary.subject),
-        people(sender),
-        people(summary.to),
-        people(summary.cc),
-        people(summary.bcc),
-        people(summary.reply_to),
-        index_text(summary.message_id),
-        index_text(summary.body_text),
-    )
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction around a listing and its counts, so that all see the same
+    messages (the reader is used from the event loop only; nothing else holds it meanwhile)."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")

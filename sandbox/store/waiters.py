@@ -6,10 +6,11 @@ starved ingest to a crawl. Instead each `MessageStored` event is matched in memo
 
 1. waiters are kept per mailbox, so mail to one mailbox never touches another's waiters;
 2. each waiter is indexed by one needle its query requires (`search.required_text`), e.g.
-   "jane" for `to:jane@example.com`; for a new message, the needles present in its text are
-   found by looking up its substrings of each needle length (a few dozen dictionary lookups
-   for an address, whatever the number of waiters), or by scanning the needles when the text
-   is long and the needles few;
+   "jane@example.com" for `to:jane@example.com` (or `addressed:`, over the addresses
+   together); for a new message, the needles present in its
+   text are found by looking up its substrings of each needle length (a few dozen dictionary
+   lookups for an address, whatever the number of waiters), or by scanning the needles when the
+   text is long and the needles few;
 3. a candidate's other required needles are checked in memory, and only then is the query
    confirmed in SQL, from the waiter's cursor, in a batch after the commit's events.
 
@@ -24,17 +25,23 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from mailyard.sandbox.events import Bus, MessageStored
+from mailyard.sandbox.store import search_index
 from mailyard.sandbox.store.records import MessageSummary
-from mailyard.sandbox.store.search import index_text, required_text
+from mailyard.sandbox.store.search import required_text
 
 log = logging.getLogger("mailyard.store")
 
 # Texts longer than this are matched by scanning the needles (memmem) instead of windows.
 WINDOW_LIMIT = 512
-CONFIRM_BATCH = 100  # confirmations per loop iteration before yielding to other work
+# Confirmations per loop iteration before yielding to other work: each is a query (0.1-0.5 ms),
+# and an SMTP reply waiting behind a batch waits for all of it (ack p99 < 20 ms, issue 9).
+CONFIRM_BATCH = 16
+
+# The key of needles in any address column (`addressed:`): their texts joined by a newline,
+# which no cleaned needle holds, so that a needle never spans two of them.
+ADDRESSED = "addressed"
 
 # (after, query, mailbox, tz) -> the oldest match newer than `after`
 Find = Callable[[int, str, str | None, str | None], MessageSummary | None]
@@ -52,36 +59,25 @@ class Waiter:
 
 
 class _Texts:
-    """The indexed text of one new message, column by column, folded once and shared."""
+    """The indexed text of one new message, column by column (as `search_index` writes it),
+    worked out once and shared by every waiter."""
 
-    def __init__(self, summary: Any) -> None:
-        self._summary = summary
+    def __init__(self, event: MessageStored) -> None:
+        self._event = event
         self._cache: dict[str, str] = {}
 
     def get(self, column: str) -> str:
         text = self._cache.get(column)
         if text is None:
-            text = self._cache[column] = index_text(self._raw(column))
+            e = self._event
+            text = ""
+            if column == ADDRESSED:
+                text = "\n".join(self.get(c) for c in search_index.ADDRESSES)
+            elif e.summary is not None:
+                shown = search_index.shown_message_id(e.summary.message_id, e.id)
+                text = search_index.column_text(e.summary, column, e.mail_from, shown)
+            self._cache[column] = text
         return text
-
-    def _raw(self, column: str) -> str:
-        s = self._summary
-        if s is None:
-            return ""
-        if column == "subject":
-            return str(s.subject)
-        if column == "message_id":
-            return str(s.message_id)
-        if column == "body":
-            return str(s.body_text)
-        people = {
-            "from_": [s.sender] if s.sender else [],
-            "to_": s.to,
-            "cc": s.cc,
-            "bcc": s.bcc,
-            "reply_to": s.reply_to,
-        }[column]
-        return " ".join(f"{a.name} <{a.address}>" for a in people)
 
     def holds(self, columns: tuple[str, ...], needle: str) -> bool:
         return any(needle in self.get(c) for c in columns)
@@ -119,10 +115,11 @@ class _Index:
             del self.lengths[column][len(needle)]
 
     def _choose_key(self, needles: list[tuple[tuple[str, ...], str]]) -> tuple[str, str] | None:
-        """The needle to index a waiter by: one that names a single short column, and of those
-        the one fewest other waiters share (then the longest), so that one common word
-        ("example" in every address) does not put every waiter in one bucket."""
-        single = [(cols[0], n) for cols, n in needles if len(cols) == 1 and cols[0] != "body"]
+        """The needle to index a waiter by: one that names a single short column (or every
+        address column), and of those the one fewest other waiters share (then the longest), so
+        that one common word ("example" in every address) does not put every waiter in one
+        bucket."""
+        single = [(k, n) for cols, n in needles if (k := _key_column(cols)) is not None]
         if not single:
             return None
 
@@ -153,6 +150,13 @@ class _Index:
                     if needle in text:
                         found |= waiters
         return found
+
+
+def _key_column(columns: tuple[str, ...]) -> str | None:
+    """The column a needle over `columns` is indexed under; None for the long free text."""
+    if len(columns) == 1 and columns[0] != "text":
+        return columns[0]
+    return ADDRESSED if sorted(columns) == sorted(search_index.ADDRESSES) else None
 
 
 class Waiters:
@@ -211,7 +215,7 @@ class Waiters:
     def _on_stored(self, event: MessageStored) -> None:
         if not self._indexes:
             return
-        texts = _Texts(event.summary)
+        texts = _Texts(event)
         for mailbox in (event.mailbox, None):
             index = self._indexes.get(mailbox)
             if index is None:

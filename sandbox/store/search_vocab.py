@@ -1,0 +1,172 @@
+"""The search vocabulary: every token the message index holds, found by any substring of it.
+
+The tokens a message brings in are one row of `search_vocab_batches` (`id`: its seq; its plain
+words apart from its other chunks), under a trigram index (`search_vocab_fts`) that finds the
+rows holding a substring; the tokens containing it are then picked out of those rows.
+
+What it costs at ingest is what decided this shape (measured, 2 shared cores): a row of FTS5
+costs 30-60 us to write whatever its length, and a UNIQUE index 10-20 us a new token, so one
+row a message and no uniqueness. Tokens are remembered in memory instead, so a common word is
+written once, and again only when the memory was reset (a restart, `CACHE` tokens): a token
+may be in more than one row, which lookups fold together.
+
+Rows only grow at ingest; `prune` drops the tokens of deleted messages.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+
+from mailyard.sandbox.store.search_index import MARK
+
+CACHE = 100_000  # tokens remembered as being in the vocabulary
+
+
+class Vocabulary:
+    """Adds a message's new tokens, inside the writer's transaction.
+
+    The memory must never claim a token that a rolled-back transaction took away: each token
+    remembered carries the batch (seq) that wrote it, and before each use the highest batch in
+    the database is read; when it is lower (a rollback), the tokens past it are forgotten.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[str, int] = {}
+        self._top = 0
+
+    def add(self, conn: sqlite3.Connection, batch: int, terms: Iterable[str]) -> None:
+        """Write those of `terms` not known to be there, as batch `batch` (the message's seq)."""
+        row = conn.execute("SELECT coalesce(max(id), 0) FROM search_vocab_batches").fetchone()
+        top = int(row[0])
+        if top < self._top:
+            self._known = {t: at for t, at in self._known.items() if at <= top}
+            self._top = top
+        new = [t for t in set(terms) if t not in self._known and t and t != MARK]
+        if not new:
+            return
+        if len(self._known) + len(new) > CACHE:
+            self._known = {}
+        plain = " ".join(t for t in new if t.isalnum())
+        other = " ".join(t for t in new if not t.isalnum())
+        values = (batch, plain, other)
+        for table in ("search_vocab_batches (id", "search_vocab_fts (rowid"):
+            conn.execute(f"INSERT INTO {table}, words, chunks) VALUES (?, ?, ?)", values)
+        self._known.update(dict.fromkeys(new, batch))
+        self._top = max(self._top, batch)
+
+    def forget(self) -> None:
+        """Drop what is remembered (the vocabulary was emptied or pruned)."""
+        self._known = {}
+        self._top = 0
+
+
+def containing(
+    conn: sqlite3.Connection, needle: str, *, words_only: bool, fetch: int
+) -> list[str] | None:
+    """The tokens that contain `needle` (plain words only with `words_only`); None when more
+    than `fetch` rows hold some."""
+    if len(needle) >= 3:
+        scope = "{words} : " if words_only else ""
+        rows = conn.execute(
+            "SELECT words, chunks FROM search_vocab_batches WHERE id IN (SELECT rowid FROM "
+            "search_vocab_fts WHERE search_vocab_fts MATCH ? LIMIT ?)",
+            (scope + '"' + needle.replace('"', '""') + '"', fetch),
+        ).fetchall()
+    else:  # below a trigram: read the vocabulary through (bounded by its size)
+        where = "instr(words, ?1) > 0" + ("" if words_only else " OR instr(chunks, ?1) > 0")
+        rows = conn.execute(
+            f"SELECT words, chunks FROM search_vocab_batches WHERE {where} LIMIT ?2",
+            (needle, fetch),
+        ).fetchall()
+    if len(rows) >= fetch:
+        return None
+    found = {t for r in rows for t in (r[0] if words_only else f"{r[0]} {r[1]}").split()}
+    return sorted(t for t in found if needle in t)
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    """Empty the vocabulary (every message was deleted)."""
+    conn.execute("DELETE FROM search_vocab_batches")
+    conn.execute("INSERT INTO search_vocab_fts (search_vocab_fts) VALUES ('delete-all')")
+
+
+class Pruner:
+    """Decides when to drop the tokens of deleted messages from the vocabulary.
+
+    Stale tokens cost nothing in correctness (they match no message) but make the vocabulary
+    grow under retention. A prune reads the whole index's vocabulary (~3 us a token, so ~1 s
+    for 300,000 tokens, in one write job); it runs once as many messages were deleted as are
+    kept (and at least `PRUNE_AFTER`), so its cost per deleted message stays flat.
+    """
+
+    PRUNE_AFTER = 20_000
+
+    def __init__(self) -> None:
+        self._deleted = 0
+
+    def deleted(self, conn: sqlite3.Connection, count: int) -> bool:
+        """Note `count` deletions; prune when due. True when it pruned."""
+        self._deleted += count
+        if self._deleted < self.PRUNE_AFTER:
+            return False
+        kept = conn.execute("SELECT coalesce(sum(total), 0) FROM mailbox_stats").fetchone()[0]
+        if self._deleted < int(kept):
+            return False
+        self._deleted = 0
+        prune(conn)
+        return True
+
+
+def prune(conn: sqlite3.Connection) -> int:
+    """Drop the tokens no stored message holds any more; returns how many were dropped."""
+    conn.execute("DROP TABLE IF EXISTS temp.search_live")
+    conn.execute(
+        "CREATE TEMP TABLE search_live AS SELECT DISTINCT term FROM messages_search_terms "
+        "WHERE col != 'meta'"
+    )
+    conn.execute("CREATE UNIQUE INDEX temp.search_live_term ON search_live (term)")
+    dropped, after = 0, None
+    while True:
+        rows = conn.execute(
+            "SELECT id, words, chunks FROM search_vocab_batches WHERE id > ?1 OR ?1 IS NULL "
+            "ORDER BY id LIMIT 500",
+            (after,),
+        ).fetchall()
+        if not rows:
+            break
+        for batch, words, chunks in rows:
+            kept = [_live(conn, text.split()) for text in (words, chunks)]
+            gone = len(words.split()) + len(chunks.split()) - len(kept[0]) - len(kept[1])
+            if not gone:
+                continue
+            dropped += gone
+            conn.execute(
+                "INSERT INTO search_vocab_fts (search_vocab_fts, rowid, words, chunks) "
+                "VALUES ('delete', ?, ?, ?)",
+                (batch, words, chunks),
+            )
+            if kept[0] or kept[1]:
+                values = (" ".join(kept[0]), " ".join(kept[1]), batch)
+                conn.execute(
+                    "UPDATE search_vocab_batches SET words = ?, chunks = ? WHERE id = ?", values
+                )
+                conn.execute(
+                    "INSERT INTO search_vocab_fts (rowid, words, chunks) VALUES (?3, ?1, ?2)",
+                    values,
+                )
+            else:
+                conn.execute("DELETE FROM search_vocab_batches WHERE id = ?", (batch,))
+        after = rows[-1][0]
+    conn.execute("DROP TABLE temp.search_live")
+    return dropped
+
+
+def _live(conn: sqlite3.Connection, terms: list[str]) -> list[str]:
+    live: set[str] = set()
+    for at in range(0, len(terms), 500):
+        part = terms[at : at + 500]
+        marks = ",".join("?" * len(part))
+        sql = f"SELECT term FROM search_live WHERE term IN ({marks})"
+        live.update(r[0] for r in conn.execute(sql, part))
+    return [t for t in terms if t in live]
