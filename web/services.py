@@ -224,6 +224,7 @@ async def open_services(
             publish=bus.publish,
             synchronous=settings.db_sync,
             retention=Retention(settings.max_messages, settings.max_age),
+            wal_limit=settings.wal_limit,
         )
         store.open()
         stack.callback(store.close)

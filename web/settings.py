@@ -66,6 +66,16 @@ def parse_size(text: str) -> int:
     return size
 
 
+def size_at_least(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        size = parse_size(text)
+        if size < low:
+            raise ValueError(f"{text!r} is less than the least allowed, {low} bytes")
+        return size
+
+    return parse
+
+
 def parse_bool(text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -249,6 +259,15 @@ class Settings:
         "Delete messages older than this (e.g. 12h, 7d); 0 keeps them forever.",
         parse=parse_duration,
         kind="duration",
+    )
+    wal_limit: int = setting(
+        64 * 1024 * 1024,
+        "Largest the database's write-ahead log (the -wal file) may grow (e.g. 64M, at least "
+        "1M): past an eighth of it the log is folded back into the database, and at the limit "
+        "writes wait for that. A quarter of it is kept free on the disk, so that deletes still "
+        "work when the disk is full.",
+        parse=size_at_least(1024 * 1024),
+        kind="size",
     )
     # -- SMTP sink --------------------------------------------------------------------------
     smtp_max_size: int = setting(

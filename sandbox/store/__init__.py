@@ -23,11 +23,12 @@ from pathlib import Path
 
 from mailyard.sandbox.clock import Clock
 from mailyard.sandbox.errors import StoreError
-from mailyard.sandbox.store.checkpointer import Checkpointer
+from mailyard.sandbox.store.checkpointer import DEFAULT_LIMIT, Checkpointer
 from mailyard.sandbox.store.deliveries import Deliveries
 from mailyard.sandbox.store.messages import Messages, Retention
 from mailyard.sandbox.store.migrate import migrate
 from mailyard.sandbox.store.send_log import SendLog
+from mailyard.sandbox.store.space import Space
 from mailyard.sandbox.store.tags import Tags
 from mailyard.sandbox.store.webhooks import Webhooks
 from mailyard.sandbox.store.writer import Publish, Writer
@@ -51,9 +52,11 @@ class Store:
         synchronous: str = "NORMAL",
         retention: Retention = Retention(),  # noqa: B008 - frozen value
         max_pages: int | None = None,
+        wal_limit: int = DEFAULT_LIMIT,
     ) -> None:
         if synchronous.upper() not in SYNC_MODES:
             raise ValueError(f"synchronous must be one of {', '.join(SYNC_MODES)}")
+        self.wal_limit = wal_limit
         self.requested_path = path
         self.path = path
         self.synchronous = synchronous.upper()
@@ -64,7 +67,9 @@ class Store:
         # Keys recipients' hashes in the send log: random per install, kept in the database.
         self.log_key = b""
         self.writer = Writer(self._connect_writer, publish)
-        self._checkpointer = Checkpointer(self._connect)
+        # Made at open, once the path is known (':memory:' becomes a file then).
+        self.space: Space | None = None
+        self._checkpointer: Checkpointer | None = None
         self.messages = Messages(self.reader, self.writer, self.clock, retention)
         self.tags = Tags(self.reader, self.writer)
         self.send_log = SendLog(self.reader, self.writer, self.clock)
@@ -81,6 +86,13 @@ class Store:
             self.path = os.path.join(self._tempdir, "mailyard.db")
         elif not Path(self.path).resolve().parent.is_dir():
             raise StoreError(f"cannot create {self.path}: the folder does not exist")
+        # The WAL's bound and the disk's reserve (`checkpointer`, `space`).
+        self.space = Space(self.path, reserve=Checkpointer.reserve(self.wal_limit))
+        self._checkpointer = Checkpointer(
+            self._connect, self.writer, self.space, self.path + "-wal", limit=self.wal_limit
+        )
+        self.writer.keeper = self._checkpointer
+        self.space.keep()
         try:
             self.writer.start()
             self._reader = self._connect(query_only=True)
@@ -95,7 +107,10 @@ class Store:
 
     def close(self) -> None:
         self.writer.stop()  # idempotent, as are the rest
-        self._checkpointer.stop()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+        if self.space is not None:
+            self.space.drop()
         if self._reader is not None:
             self._reader.close()
             self._reader = None
@@ -135,6 +150,12 @@ class Store:
             log.warning("WAL mode is not available for %s (journal mode %s)", self.path, mode)
         # Checkpoints (and their fsyncs) run on the checkpointer's thread, not in a commit.
         conn.execute("PRAGMA wal_autocheckpoint = 0")
+        limit = Checkpointer.journal_size_limit(self.wal_limit)
+        conn.execute(f"PRAGMA journal_size_limit = {limit}")
+        # Debian's SQLite zeroes every freed page (SECURE_DELETE), which writes a deleted
+        # message's whole size to the WAL: a delete would need as much free disk as it frees.
+        # FAST zeroes only within pages written anyway.
+        conn.execute("PRAGMA secure_delete = FAST")
         if self._max_pages:
             conn.execute(f"PRAGMA max_page_count = {int(self._max_pages)}")
         migrate(conn, self.clock.now())

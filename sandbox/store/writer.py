@@ -5,8 +5,13 @@ queued from the event loop; one flush, scheduled with `call_soon`, runs everythi
 that loop iteration inside one transaction, commits once, and only then settles the callers'
 futures and publishes the events the committed jobs emitted: concurrent SMTP sessions share a
 commit, none is answered before its message is durable, and no listener hears of a change that
-was rolled back. A job that fails is rolled back alone; a commit that fails fails every job of
-its group.
+was rolled back. A job that fails is rolled back alone; SQLITE_FULL takes the whole transaction
+with it, and then the group's jobs are committed one by one, so that a delete queued beside
+refused mail still goes through. A commit that fails fails every job in it.
+
+Room is a `Keeper`'s business (the checkpointer): it is told of each commit and of each
+SQLITE_FULL. While the WAL is at its bound, commits wait (the jobs queue; the loop runs on) until
+a checkpoint has restarted it; while the disk is full the database may not grow (`space`).
 
 Why on the loop and not in a writer thread: each `execute` from a second thread releases and
 retakes the GIL, and retaking it waits for the loop thread to yield. With ~8 statements per
@@ -21,9 +26,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from mailyard.sandbox.errors import StorageFullError, StoreError
 from mailyard.sandbox.events import Event
@@ -68,8 +75,33 @@ class _Item:
 Outcome = tuple[_Item, Any, BaseException | None, list[Event]]
 
 
+class Keeper(Protocol):
+    """What looks after the room the writer writes into (`checkpointer.Checkpointer`)."""
+
+    @property
+    def full(self) -> bool:
+        """The disk is full: the database may not grow (it may reuse pages deletes freed)."""
+        ...
+
+    def over_limit(self) -> bool:
+        """The WAL is at its bound: commits wait until a checkpoint has restarted it."""
+        ...
+
+    def committed(self) -> None:
+        """Told after each commit (on the loop; cheap)."""
+        ...
+
+    def exhausted(self) -> None:
+        """A write failed with SQLITE_FULL."""
+        ...
+
+
 class Writer:
-    """Owns the write connection; groups jobs into transactions."""
+    """Owns the write connection; groups jobs into transactions.
+
+    Another thread (the checkpointer) may hold it (`held`): no transaction runs on the loop until
+    it lets go, and jobs queued meanwhile wait for it, not the loop.
+    """
 
     def __init__(
         self, connect: Callable[[], sqlite3.Connection], publish: Publish | None = None
@@ -80,16 +112,31 @@ class Writer:
         self._pending: list[_Item] = []
         self._scheduled = False
         self.commits = 0
+        # Jobs refused because the database failed (full disk included), as /metrics counts
+        # them: one per job, however many attempts it took to tell.
+        self.errors = 0
+        self.keeper: Keeper | None = None
+        # Shared with the checkpointer's thread (everything else is the loop's alone).
+        self._state = threading.Condition()
+        self._holds = 0
+        self._busy = False
+        self._deferred = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._page_cap = 0  # max_page_count as configured; lowered while the disk is full
+        self._frozen = False
+        self._last_error: Exception = StoreError("the database failed to write")
 
     def start(self) -> None:
         self._conn = self._connect()
+        self._page_cap = int(self._conn.execute("PRAGMA max_page_count").fetchone()[0])
 
     def stop(self) -> None:
         """Commit what is queued, then close."""
         if self._conn is None:
             return
         if self._pending:
-            self._flush()
+            group, self._pending = self._pending, []
+            self._settle(self._guarded(group))
         self._conn.close()
         self._conn = None
 
@@ -97,7 +144,7 @@ class Writer:
         """Queue `job`; returns its result once the transaction holding it has committed."""
         if self._conn is None:
             raise StoreError("the store is closed")
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._pending.append(_Item(job, future))
         if not self._scheduled:
@@ -110,23 +157,92 @@ class Writer:
         if self._conn is None:
             raise StoreError("the store is closed")
         if self._pending:
-            self._flush()
-        ((_, value, error, _),) = self._commit_group(self._conn, [_Item(job)])
+            group, self._pending = self._pending, []
+            self._settle(self._guarded(group))
+        ((_, value, error, _),) = self._guarded([_Item(job)])
         if error is not None:
             raise error
         return value  # type: ignore[no-any-return]
 
+    # -- holding, from the checkpointer's thread ------------------------------------------------
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """No transaction of this writer runs inside (waits for one running to finish)."""
+        with self._state:
+            self._holds += 1
+            while self._busy:
+                self._state.wait()
+        try:
+            yield
+        finally:
+            with self._state:
+                self._holds -= 1
+                self._state.notify_all()
+            self.resume()
+
+    def resume(self) -> None:
+        """Commit what waited, if anything did (from any thread)."""
+        with self._state:
+            if not self._deferred or self._holds:
+                return
+            self._deferred = False
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._schedule)
+
+    def _schedule(self) -> None:
+        if self._pending and not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    # -- committing -------------------------------------------------------------------------
+
     def _flush(self) -> None:
         self._scheduled = False
-        group, self._pending = self._pending, []
-        if not group:
+        if not self._pending:
             return
         if self._conn is None:
-            outcomes: list[Outcome] = [
-                (i, None, StoreError("the store is closed"), []) for i in group
-            ]
-        else:
+            group, self._pending = self._pending, []
+            self._settle([(i, None, StoreError("the store is closed"), []) for i in group])
+            return
+        keeper = self.keeper
+        with self._state:
+            if self._holds or (keeper is not None and keeper.over_limit()):
+                self._deferred = True  # the checkpointer resumes us
+                return
+            self._busy = True
+        group, self._pending = self._pending, []
+        try:
             outcomes = self._commit_group(self._conn, group)
+            if keeper is not None:
+                keeper.committed()  # before a hold can start: it sees the WAL as it is
+        finally:
+            with self._state:
+                self._busy = False
+                self._state.notify_all()
+        self._settle(outcomes)
+
+    def _guarded(self, group: list[_Item]) -> list[Outcome]:
+        """`_commit_group` for the synchronous paths: waits out a hold instead of deferring
+        (and commits past the WAL's bound: stopping must not lose what was queued)."""
+        assert self._conn is not None
+        with self._state:
+            while self._holds:
+                self._state.wait()
+            self._busy = True
+        try:
+            outcomes = self._commit_group(self._conn, group)
+            if self.keeper is not None:
+                self.keeper.committed()
+        finally:
+            with self._state:
+                self._busy = False
+                self._state.notify_all()
+        return outcomes
+
+    @staticmethod
+    def _settle(outcomes: list[Outcome]) -> None:
         for item, value, error, _ in outcomes:
             future = item.future
             if future is None or future.done():  # the awaiting task was cancelled meanwhile
@@ -137,25 +253,63 @@ class Writer:
                 future.set_exception(error)
 
     def _commit_group(self, conn: sqlite3.Connection, group: list[_Item]) -> list[Outcome]:
+        self._fit_to_disk(conn)
         # First without savepoints: FTS5 flushes its pending terms at every savepoint boundary,
         # which would write one index segment per message and undo the point of grouping.
         # Only when a job fails is the group redone with a savepoint per job, to isolate it.
         outcomes = self._attempt(conn, group, isolate=False)
         if outcomes is None:
             outcomes = self._attempt(conn, group, isolate=True)
-        assert outcomes is not None
-        if any(error is None for _, _, error, _ in outcomes):
-            self.commits += 1
+        if outcomes is None:
+            # A job's failure took the whole transaction with it (SQLITE_FULL does): one
+            # transaction per job, so the others (a delete beside refused mail) still commit.
+            outcomes = [self._alone(conn, item) for item in group]
+        self.errors += sum(isinstance(error, StoreError) for _, _, error, _ in outcomes)
+        refused = any(isinstance(error, StorageFullError) for _, _, error, _ in outcomes)
+        # The disk, not our own page limit (tests set one): the keeper frees the reserve.
+        if refused and self.keeper is not None and (self._frozen or not self._at_page_cap(conn)):
+            self.keeper.exhausted()
         if self._publish is not None:
             for _, _, error, events in outcomes:
                 for event in events if error is None else ():
                     self._publish(event)
         return outcomes
 
+    def _fit_to_disk(self, conn: sqlite3.Connection) -> None:
+        """While the disk is full the database may not grow: writes fit in the pages it has
+        (deletes free some), so the room the ballast gave back is left for deletes."""
+        full = self.keeper is not None and self.keeper.full
+        if full == self._frozen:
+            return
+        try:
+            if full:
+                pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+                conn.execute(f"PRAGMA max_page_count = {min(pages, self._page_cap)}")
+            else:
+                conn.execute(f"PRAGMA max_page_count = {self._page_cap}")
+        except sqlite3.Error as exc:
+            log.warning("cannot change the page limit: %s", exc)
+            return
+        self._frozen = full
+
+    def _at_page_cap(self, conn: sqlite3.Connection) -> bool:
+        try:
+            pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+        except sqlite3.Error:
+            return False
+        return pages >= self._page_cap
+
+    def _alone(self, conn: sqlite3.Connection, item: _Item) -> Outcome:
+        outcomes = self._attempt(conn, [item], isolate=False)
+        if outcomes is None:  # it failed and was rolled back; say why
+            return item, None, self._last_error, []
+        return outcomes[0]
+
     def _attempt(
         self, conn: sqlite3.Connection, group: list[_Item], *, isolate: bool
     ) -> list[Outcome] | None:
-        """One transaction over the group; None when a job failed and `isolate` is off."""
+        """One transaction over the group; None when a job failed and `isolate` is off, or
+        when its failure rolled the whole transaction back."""
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -173,24 +327,30 @@ class Writer:
                 outcomes.append((item, value, None, tx.events))
             except Exception as exc:
                 error: Exception = translate(exc) if isinstance(exc, sqlite3.Error) else exc
-                if isinstance(exc, sqlite3.Error):
-                    log.error("write failed: %s", exc)
+                if isinstance(exc, sqlite3.Error) and not isinstance(error, StorageFullError):
+                    log.error("write failed: %s", exc)  # a full disk is told once, by `space`
+                self._last_error = error
                 if not isolate:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     return None
                 if not _rollback_savepoint(conn):
-                    # SQLite rolled the whole transaction back (SQLITE_FULL does): the jobs
-                    # before this one are gone too, so the whole group fails, none acknowledged.
-                    return [(failed, None, error, []) for failed in group]
+                    return None  # the jobs before this one are gone too
                 outcomes.append((item, None, error, []))
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            log.error("commit failed: %s", exc)
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            return [(item, None, translate(exc), []) for item in group]
+            error = translate(exc)
+            if not isinstance(error, StorageFullError):
+                log.error("commit failed: %s", exc)
+            elif len(group) > 1:
+                self._last_error = error
+                return None  # alone, the smaller ones may still fit
+            return [(item, None, error, []) for item in group]
+        if any(error is None for _, _, error, _ in outcomes):
+            self.commits += 1
         return outcomes
 
 

@@ -8,7 +8,8 @@ an existing dashboard keeps working; `mailyard_*` for the rest:
 - `mailpit_smtp_accepted_total`, `mailpit_smtp_accepted_size_bytes_total`,
   `mailpit_smtp_rejected_total` (from the SMTP sink's own counters);
 - `mailyard_smtp_sessions` (open now), `mailyard_store_commits_total`,
-  `mailyard_store_errors_total` (errors the store logged: failed writes and commits),
+  `mailyard_store_errors_total` (writes the store refused: failed writes and commits, a
+  full disk's included),
   `mailyard_search_seconds` (a histogram of the searches of `/api/v1/search`).
 
 Cheap: a scrape reads counters the services keep and two small aggregate queries (totals from

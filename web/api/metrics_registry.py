@@ -4,8 +4,6 @@ prometheus_client (~50 ms of imports) loads with the first scrape or search, not
 
 from __future__ import annotations
 
-import logging
-import weakref
 from collections.abc import Iterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
@@ -15,27 +13,14 @@ from prometheus_client.registry import Collector
 from mailyard.web.api.info import rss_bytes
 from mailyard.web.services import Services
 
-STORE_LOGGER = "mailyard.store"
 SEARCH_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
-
-
-class _ErrorCount(logging.Handler):
-    """Counts the error records a logger emits (the store logs each failed write once)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
 
 
 class _ServiceCollector(Collector):
     """The gauges and counters read from the running services at scrape time."""
 
-    def __init__(self, store_errors: _ErrorCount) -> None:
+    def __init__(self) -> None:
         self.services: Services | None = None
-        self.store_errors = store_errors
 
     def collect(self) -> Iterator[Metric]:
         svc = self.services
@@ -61,7 +46,7 @@ class _ServiceCollector(Collector):
             ("mailpit_smtp_accepted_size_bytes", "Bytes accepted over SMTP", smtp.accepted_bytes),
             ("mailpit_smtp_rejected", "Messages refused over SMTP", smtp.rejected),
             ("mailyard_store_commits", "Store transactions committed", svc.store.writer.commits),
-            ("mailyard_store_errors", "Store write errors", self.store_errors.count),
+            ("mailyard_store_errors", "Store write errors", svc.store.writer.errors),
         ):
             yield CounterMetricFamily(name, help_text, value=value)
         yield GaugeMetricFamily("mailyard_smtp_sessions", "Open SMTP sessions", smtp.open_sessions)
@@ -74,11 +59,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
-        self._store_errors = _ErrorCount()
-        logger = logging.getLogger(STORE_LOGGER)
-        logger.addHandler(self._store_errors)
-        weakref.finalize(self, logger.removeHandler, self._store_errors)
-        self._services = _ServiceCollector(self._store_errors)
+        self._services = _ServiceCollector()
         self.registry.register(self._services)
         self.search = Histogram(
             "mailyard_search_seconds",

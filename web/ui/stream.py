@@ -1,62 +1,49 @@
 """The live inbox: a server-sent event stream telling open pages that mail arrived or changed.
 
 Each stream sends the new totals (of its mailbox, and every mailbox's for the header) at most
-every `INTERVAL` seconds however fast mail arrives, so a thousand open tabs cost a thousand
-small writes a few times a second, not a query per tab per commit. A page re-lists its own
-query when told: the stream never says how many messages match a search.
+every `INTERVAL` seconds however fast mail arrives; a page re-lists its own query when told:
+the stream never says how many messages match a search. It also names the messages the
+simulator has new events for (`event: deliveries`, see `web.ui.delivery_news`).
+
+Every stream of an app is fed by one `LiveFeed` (`web.ui.live_feed`), which works each update
+out once for all of them: a thousand open tabs cost a thousand small writes a second, not a
+subscription and three queries each.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import AsyncIterator
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from mailyard.sandbox import MessagesDeleted, MessageStored, MessagesUpdated
+from mailyard.web.api.app_local import app_local
 from mailyard.web.api.params import str_param
 from mailyard.web.services import services
+from mailyard.web.ui.live_feed import INTERVAL, KEEPALIVE, LiveFeed
 
-KEEPALIVE = 15.0
-INTERVAL = 0.25
+__all__ = ["INTERVAL", "KEEPALIVE", "events", "live_feed"]
+
+
+def live_feed(request: Request) -> LiveFeed:
+    """The app's feed, made for its services on first use (again if they were reopened)."""
+    svc = services(request)
+    feed = app_local(request, "live_feed", lambda: LiveFeed(svc.bus, svc.store.messages))
+    if not feed.serves(svc.bus):
+        feed = LiveFeed(svc.bus, svc.store.messages)
+        request.app.state.live_feed = feed
+    return feed
 
 
 async def events(request: Request) -> Response:
-    svc = services(request)
     mailbox = str_param(request, "mailbox")
-    subscription = svc.bus.subscribe(MessageStored, MessagesDeleted, MessagesUpdated, limit=1)
+    feed = live_feed(request)
 
     async def stream() -> AsyncIterator[bytes]:
-        with subscription:
+        with feed.listen(mailbox) as listener:
             yield b"retry: 2000\n\n"
-            changed = False
-            while True:
-                if not changed:
-                    try:
-                        event = await subscription.get(KEEPALIVE)
-                    except StopAsyncIteration:  # the service is stopping
-                        return
-                    if event is None:
-                        yield b": keepalive\n\n"
-                        continue
-                messages = svc.store.messages
-                total, unread = messages.totals(mailbox)
-                data = json.dumps(
-                    {
-                        "cursor": messages.cursor(),
-                        "total": total,
-                        "unread": unread,
-                        "mailboxes": messages.mailboxes(),
-                    }
-                )
-                yield f"event: messages\ndata: {data}\n\n".encode()
-                # Coalesce: whatever arrives meanwhile becomes one more update, not many.
-                await asyncio.sleep(INTERVAL)
-                if subscription.closed:
-                    return
-                changed = bool(subscription.drain())
+            while (chunk := await listener.next()) is not None:
+                yield chunk
 
     return StreamingResponse(
         stream(),
