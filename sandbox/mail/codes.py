@@ -32,14 +32,19 @@ Codes scoring 9 or more are returned, best first (ties: subject first, then text
 `code` is what to type: digit groups and boxes are joined (`123 456` → `123456`), hyphenated
 capitals keep their hyphen (`ABC-123`); `display` is the code as the message shows it.
 Bounded: the first `MAX_TEXT_CHARS` of the body, `MAX_SUBJECT_CHARS` of the subject, and the
-first `MAX_CANDIDATES` candidates; every regex is possessive or bounded, so work is linear.
+first `MAX_CANDIDATES` candidates; every regex is possessive or bounded, so work is linear, and
+each runs a slice at a time (`sandbox.mail.slices`): URLs and addresses are blanked in pieces
+cut after white space, which neither holds (a stretch of `slices.SLICE` characters without
+any is cut where it ends), and candidates are searched slice by slice.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from mailyard.sandbox.mail import slices
 from mailyard.sandbox.mail.htmlscan import scan
 
 MAX_TEXT_CHARS = 1024 * 1024
@@ -217,10 +222,27 @@ def _standalone(clean: str, start: int, end: int) -> bool:
     return clean[line_start:start].strip() == "" and clean[end:line_end].strip() == ""
 
 
+def _blanked(body: str) -> str:
+    """`body` with URLs and email addresses made spaces."""
+    pieces, at = [], 0
+    for cut in slices.cuts(body, " \n\t\r", hard=True):
+        pieces.append(_EMAIL_RE.sub(" ", _URL_RE.sub(" ", body[at:cut])))
+        at = cut
+    return "".join(pieces)
+
+
+def _matches(clean: str) -> Iterator[re.Match[str]]:
+    """`_CANDIDATE_RE.finditer(clean)`, a slice at a time."""
+    at = 0
+    while (match := slices.search(_CANDIDATE_RE, clean, at)) is not None:
+        yield match
+        at = match.end()
+
+
 def _candidates(source: str, body: str, subject_hint: bool) -> list[Code]:
-    clean = _EMAIL_RE.sub(" ", _URL_RE.sub(" ", body))
+    clean = _blanked(body)
     found: list[Code] = []
-    for match in _CANDIDATE_RE.finditer(clean):
+    for match in _matches(clean):
         if len(found) >= MAX_CANDIDATES:
             break
         kind = match.lastgroup or "digits"

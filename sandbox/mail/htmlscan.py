@@ -24,14 +24,20 @@ separate short lines; inline tags join their text, as a browser renders
 `<span>4</span><span>8</span>` as "48". Entities are decoded with `html.unescape`, which
 calls back into Python for each one, so only the first `MAX_ENTITIES` `&` of a document are
 decoded (templates padded with `&nbsp;&zwnj;` use a few hundred); past that, text and
-attribute values are left as written.
+attribute values are left as written. A numeric reference too long to be a character
+(`&#` + 5,000 digits, which made `html.unescape` raise) reads as U+FFFD (`htmltext.unescape`).
+
+Searches and substitutions over long stretches go a slice at a time (`sandbox.mail.slices`):
+over 2M characters a single call held the GIL 0.2-0.5 s.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
+
+from mailyard.sandbox.mail import slices
+from mailyard.sandbox.mail.htmltext import unescape
 
 MAX_HTML_CHARS = 2 * 1024 * 1024
 MAX_ELEMENTS = 2000  # a/img/link tags (start or end) whose attributes are read
@@ -68,6 +74,8 @@ class Anchor:
     href: str
     text: str
     image_only: bool  # the text came only from `<img alt>`: a logo or a banner
+    # Where its start tag is in the markup, `<a` to `>` (what the inbox rewrites to count clicks).
+    tag: tuple[int, int] = field(default=(0, 0), compare=False)
 
 
 @dataclass
@@ -100,7 +108,7 @@ class _Entities:
             self.left = 0
             return value
         self.left -= count
-        return html.unescape(value)
+        return unescape(value)
 
 
 def _attributes(markup: str, i: int, unescape: _Entities) -> tuple[dict[str, str], int]:
@@ -140,9 +148,14 @@ def _visible(chunk: str, unescape: _Entities) -> str:
     """The text of markup holding no comment and no element `scan` reads itself."""
     if "<" in chunk:
         # Past the last ">" no tag can close, so the tag patterns run only where they succeed.
+        # A tag holds no ">" but its last character: a cut right after a ">" never splits one.
         last = chunk.rfind(">") + 1
-        head = _OTHER_TAG_RE.sub("", _BLOCK_TAG_RE.sub("\n", chunk[:last]))
-        chunk = head + chunk[last:]
+        pieces, at = [], 0
+        for cut in slices.cuts(chunk, ">", 0, last):
+            pieces.append(_OTHER_TAG_RE.sub("", _BLOCK_TAG_RE.sub("\n", chunk[at:cut])))
+            at = cut
+        pieces.append(chunk[last:])
+        chunk = "".join(pieces)
     return unescape(chunk)
 
 
@@ -154,6 +167,7 @@ class _Reader:
         self.unescape = _Entities()
         self.text: list[str] = []
         self.href: str | None = None
+        self.tag = (0, 0)
         self.anchor_text: list[str] = []
         self.anchor_alt: list[str] = []
 
@@ -164,10 +178,11 @@ class _Reader:
             if self.href is not None and sum(map(len, self.anchor_text)) < MAX_ANCHOR_TEXT:
                 self.anchor_text.append(visible[:MAX_ANCHOR_TEXT])
 
-    def element(self, name: str, attrs: dict[str, str]) -> None:
+    def element(self, name: str, attrs: dict[str, str], tag: tuple[int, int]) -> None:
         if name == "a":
             self.close_anchor()
             self.href = attrs.get("href")
+            self.tag = tag
         elif name == "img":
             if "src" in attrs:
                 self.result.images.append(attrs["src"])
@@ -180,30 +195,36 @@ class _Reader:
         if self.href is not None:
             words = " ".join("".join(self.anchor_text).split())[:MAX_ANCHOR_TEXT]
             alt = " ".join(" ".join(self.anchor_alt).split())[:MAX_ANCHOR_TEXT]
-            self.result.anchors.append(Anchor(self.href, words or alt, image_only=not words))
+            anchor = Anchor(self.href, words or alt, image_only=not words, tag=self.tag)
+            self.result.anchors.append(anchor)
         self.href = None
         self.anchor_text = []
         self.anchor_alt = []
 
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# The end of a raw-text element: `</script` in ASCII case (re.ASCII: long s, U+017F, is no "s").
+_RAW_END = {
+    name: re.compile("</" + name, re.IGNORECASE | re.ASCII)
+    for name in ("script", "style", "title", "textarea", "xmp")
+}
 
 
-def _ascii_lower(markup: str) -> str:
-    """Lower-cases A-Z only, so indices stay those of `markup` (`str.lower` may not: "İ")."""
-    return markup.translate(_ASCII_LOWER)
+def _raw_end(name: str) -> re.Pattern[str]:
+    """What ends the raw-text element `name` (as spelt: `<` + long s (U+017F) + `cript` is one too,
+    for the token regex's Unicode case folding, and only its own spelling ends it)."""
+    found = _RAW_END.get(name.lower())
+    return found or re.compile(re.escape("</" + name.lower()), re.IGNORECASE | re.ASCII)
 
 
 def scan(markup: str) -> Scan:
     """Anchors, images, stylesheets and visible text of `markup`, in one linear pass."""
     markup = markup[:MAX_HTML_CHARS]
-    lower = markup.lower() if markup.isascii() else _ascii_lower(markup)
     reader = _Reader()
     token_re, elements = _TOKEN_RE, 0
     n = len(markup)
     i = 0
     for _ in range(MAX_TOKENS):
-        found = token_re.search(markup, i) if i < n else None
+        found = slices.search(token_re, markup, i) if i < n else None
         if found is None:
             reader.data(markup[i:])
             break
@@ -221,11 +242,11 @@ def scan(markup: str) -> Scan:
                     reader.close_anchor()
                 continue
             attrs, i = _attributes(markup, found.end(), reader.unescape)
-            reader.element(name.lower(), attrs)
+            reader.element(name.lower(), attrs, (found.start(), i))
         elif raw is not None:
             rest = _TAG_REST_RE.match(markup, found.end())
-            close = lower.find("</" + raw.lower(), rest.end()) if rest else -1
-            i = n if close < 0 else close
+            ends = slices.search(_raw_end(raw), markup, rest.end()) if rest else None
+            i = n if ends is None else ends.start()
         else:  # a comment, a declaration or a processing instruction
             closer = "-->" if found.group("comment") else ">"
             close = markup.find(closer, found.end())

@@ -12,6 +12,8 @@ one reads the message once, front to back, keeping a stack of the multiparts it 
   at its blank line or at a delimiter, its body by the delimiter search); nothing is rescanned
   when the stack changes, and nothing is copied: parts are offsets (`sandbox.mail.part.Node`).
 - Depth is capped at `MAX_DEPTH`, parts at `MAX_PARTS`; what lies beyond stays in the source.
+- Searches that may run to the end of the message go a slice at a time (`sandbox.mail.slices`),
+  so a worker thread reading a 48 MB message never holds the GIL for long.
 
 It never raises on bad input: a missing boundary makes the part a leaf.
 """
@@ -22,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from mailyard.sandbox.mail import slices
 from mailyard.sandbox.mail.headers import (
     MAX_HEADER_BLOCK,
     MAX_HEADERS,
@@ -110,12 +113,12 @@ class _Reader:
 
     def next_delimiter(self, pos: int) -> _Delimiter | None:
         """The first delimiter line that starts at or after `pos`."""
-        found = self.src.find(self.needle, max(pos - 1, 0))
+        found = slices.find(self.src, self.needle, max(pos - 1, 0))
         while found >= 0:
             hit = self.delimiter_after(found)
             if hit is not None:
                 return hit
-            found = self.src.find(self.needle, found + 1)
+            found = slices.find(self.src, self.needle, found + 1)
         return None
 
     def part_headers(self, start: int) -> tuple[Headers, int, _Delimiter | None]:
@@ -130,7 +133,7 @@ class _Reader:
         if not starts_with_header(src, start, len(src)):
             return [], start, None
         pos = start
-        while (stop := _HEADER_STOP.search(src, pos)) is not None:
+        while (stop := slices.search(_HEADER_STOP, src, pos)) is not None:
             if not stop.group().endswith(b"--"):
                 return self.block(start, stop.start()), stop.end(), None
             hit = self.delimiter_after(stop.start())

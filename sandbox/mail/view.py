@@ -62,7 +62,12 @@ def _is_body(leaf: Node) -> bool:
 
 def view_message(raw: bytes, body_limit: int = MAX_VIEW_BODY) -> MessageView:
     """Bodies (each cut at `body_limit` decoded bytes, with a note), attachments and headers."""
-    root, notes = mimetree.parse(raw)
+    return view_tree(*mimetree.parse(raw), body_limit=body_limit)
+
+
+def view_tree(root: Node, notes: list[str], body_limit: int = MAX_VIEW_BODY) -> MessageView:
+    """`view_message` of a message already parsed (`mimetree.parse`), for a caller that also
+    needs the part tree: the message is read once."""
     bodies = read_bodies(root, body_limit)
     result = MessageView(
         text=bodies.text,

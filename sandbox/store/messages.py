@@ -318,7 +318,12 @@ class Messages:
             ),
         )
         seq = int(cursor.lastrowid or 0)
-        tx.execute("INSERT INTO message_data (seq, raw) VALUES (?, ?)", (seq, raw))
+        # The bytes go in through a blob handle, straight into the pages: bound as a parameter,
+        # SQLite copied the value and then the record (issue 9: +2 x a 40 MB message).
+        tx.execute("INSERT INTO message_data (seq, raw) VALUES (?, zeroblob(?))", (seq, len(raw)))
+        if raw:
+            with tx.conn.blobopen("message_data", "raw", seq) as blob:
+                blob.write(raw)
         if summary.tags:
             tx.conn.executemany(
                 "INSERT OR IGNORE INTO message_tags (seq, tag) VALUES (?, ?)",

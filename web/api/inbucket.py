@@ -32,7 +32,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mailyard.sandbox import MessageRecord, MessageSummary, NotFoundError, view_message
+from mailyard.sandbox import (
+    MessageRecord,
+    MessageSummary,
+    NotFoundError,
+    mimetree,
+    view_message,
+    view_tree,
+)
 from mailyard.web.api import shapes
 from mailyard.web.api.describe import (
     ERROR,
@@ -202,9 +209,10 @@ async def purge_mailbox(request: Request) -> Response:
 
 def _attachments(request: Request, record: MessageRecord, raw: bytes) -> list[dict[str, Any]]:
     """Inbucket's list: enmime's inline parts, then its attachments."""
-    view = view_message(raw)
+    root, notes = mimetree.parse(raw)
+    view = view_tree(root, notes)
     described = {p.part_id: p for p in (*view.inline, *view.attachments)}
-    kinds = part_kinds(raw)
+    kinds = part_kinds(root)
     ordered = [
         pid
         for kind in ("inline", "attachment")

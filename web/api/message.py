@@ -9,12 +9,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mailyard.sandbox import (
+    Code,
+    Link,
     MessageRecord,
-    MessageView,
+    Part,
     extract_codes,
     extract_links,
     message_part,
-    view_message,
 )
 from mailyard.web.api import shapes
 from mailyard.web.api.describe import (
@@ -33,6 +34,7 @@ from mailyard.web.api.describe import (
 from mailyard.web.api.htmltext import body_text
 from mailyard.web.api.lookup import find_raw, find_record
 from mailyard.web.api.mime import mailpit_headers, mailpit_parts
+from mailyard.web.api.reading import BodiesJSONResponse, Opened, off_loop, read_message
 from mailyard.web.api.schemas import ref
 from mailyard.web.middleware.guard import same_site_or_direct
 from mailyard.web.services import services
@@ -56,12 +58,6 @@ def safe_filename(name: str, fallback: str) -> str:
     return cleaned[:150] or fallback
 
 
-def _view(request: Request, mailpit: bool = True) -> tuple[MessageRecord, bytes, MessageView]:
-    record = find_record(request, mailpit=mailpit)
-    raw = find_raw(request, record)
-    return record, raw, view_message(raw)
-
-
 async def mark_read(request: Request, record: MessageRecord) -> None:
     """Mailpit marks a message read when it is opened; a page of another site may not."""
     if not record.summary.read and same_site_or_direct(request.headers):
@@ -76,17 +72,20 @@ async def mark_read(request: Request, record: MessageRecord) -> None:
     errors="mailpit",
 )
 async def get_message(request: Request) -> Response:
-    record, raw, view = _view(request)
+    record = find_record(request)
+    opened, (inline, attachments) = await read_message(
+        request, record, lambda o: mailpit_parts(o.root, o.view)
+    )
     await mark_read(request, record)
-    inline, attachments = mailpit_parts(raw, view)
     body = shapes.message(
         record,
-        view,
-        text=await body_text(request, view),
+        opened.view,
+        text=await body_text(request, opened.view),
         inline=inline,
         attachments=attachments,
     )
-    return JSONResponse(body)
+    size = len(opened.view.html) + len(opened.view.text)
+    return await off_loop(size, BodiesJSONResponse, body)
 
 
 @operation(
@@ -106,8 +105,12 @@ async def get_message(request: Request) -> Response:
 )
 async def get_headers(request: Request) -> Response:
     record = find_record(request)
-    raw = find_raw(request, record)
-    return JSONResponse(mailpit_headers(raw, record, shapes.message_id(record.summary)))
+
+    def headers() -> dict[str, list[str]]:
+        raw = find_raw(request, record)
+        return mailpit_headers(raw, record, shapes.message_id(record.summary))
+
+    return JSONResponse(await off_loop(record.summary.size, headers))
 
 
 @operation(
@@ -145,7 +148,11 @@ async def get_raw(request: Request) -> Response:
 )
 async def get_part(request: Request) -> Response:
     record = find_record(request)
-    info, data = message_part(find_raw(request, record), request.path_params["part"])
+
+    def part() -> tuple[Part, bytes]:
+        return message_part(find_raw(request, record), request.path_params["part"])
+
+    info, data = await off_loop(record.summary.size, part)
     name = info.filename or info.content_id
     return Response(
         data,
@@ -163,8 +170,8 @@ async def get_part(request: Request) -> Response:
     "mailyard: every link, with its text, query and token parameters", "links", "Link"
 )
 async def get_links(request: Request) -> Response:
-    record, _, view = _view(request, mailpit=False)
-    links = extract_links(view.text, view.html)
+    record = find_record(request, mailpit=False)
+    _, links = await read_message(request, record, _links)
     return JSONResponse({"ID": record.summary.id, "links": [link.as_json() for link in links]})
 
 
@@ -172,6 +179,14 @@ async def get_links(request: Request) -> Response:
     "mailyard: one-time codes in the subject and body, most likely first", "codes", "Code"
 )
 async def get_codes(request: Request) -> Response:
-    record, _, view = _view(request, mailpit=False)
-    codes = extract_codes(record.summary.subject, view.text, view.html)
+    record = find_record(request, mailpit=False)
+    _, codes = await read_message(request, record, _codes)
     return JSONResponse({"ID": record.summary.id, "codes": [c.as_json() for c in codes]})
+
+
+def _links(opened: Opened) -> list[Link]:
+    return extract_links(opened.view.text, opened.view.html)
+
+
+def _codes(opened: Opened) -> list[Code]:
+    return extract_codes(opened.record.summary.subject, opened.view.text, opened.view.html)

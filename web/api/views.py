@@ -16,14 +16,16 @@ image shows the same.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import re
+from collections.abc import Callable
+from urllib.parse import urlencode
 
-import lxml.html
-from lxml.etree import ParserError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mailyard.sandbox import MessageView, message_part, view_message
+from mailyard.sandbox import MessageView, Part, message_part, track_links
 from mailyard.web.api.describe import (
     ID,
     LATEST_QUERY,
@@ -37,8 +39,9 @@ from mailyard.web.api.describe import (
     text_response,
 )
 from mailyard.web.api.htmltext import body_text
-from mailyard.web.api.lookup import find_raw, find_record
+from mailyard.web.api.lookup import find_record
 from mailyard.web.api.message import mark_read
+from mailyard.web.api.reading import off_loop, read_message
 from mailyard.web.api.surface import MESSAGE_NOT_FOUND, VERBATIM
 from mailyard.web.errors import RequestError
 from mailyard.web.services import services
@@ -121,15 +124,38 @@ def html_for_view(view: MessageView, message_id: str, scheme: str | None) -> str
 NO_HTML = "This message does not contain a HTML part"
 
 
+def click_token(secret: bytes, message_id: str, url: str) -> str:
+    """Proof that a click URL was written by this mailyard's view of the message: a click
+    arrives from the view's sandbox, an opaque origin every browser calls cross-site, so the
+    token is what tells it from a link another site made (`web.ui.engagement` checks it)."""
+    mac = hmac.new(secret, f"click\0{message_id}\0{url}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:32]
+
+
+def click_route(secret: bytes, message_id: str) -> Callable[[str], str]:
+    """Where the inbox's view points a link: mailyard's click redirect, which records a Click
+    and goes on to `url` (`/view/{ID}/click`)."""
+
+    def route(url: str) -> str:
+        token = click_token(secret, message_id, url)
+        return f"/view/{message_id}/click?" + urlencode({"u": url, "t": token})
+
+    return route
+
+
 async def _opened(request: Request) -> tuple[str, MessageView]:
     """The message (an unknown one is Mailpit's `Message not found`), marked read."""
     record = find_record(request, missing=MESSAGE_NOT_FOUND)
     await mark_read(request, record)
-    return record.summary.id, view_message(find_raw(request, record))
+    opened, _ = await read_message(request, record, lambda _: None)
+    return record.summary.id, opened.view
 
 
 def embedded(html: str) -> str:
     """Mailpit's `embed=1`: the HTML as a whole document whose links open a new window."""
+    import lxml.html  # imported by the first embed, not at start-up
+    from lxml.etree import ParserError
+
     try:
         document = lxml.html.document_fromstring(html)
     except (ParserError, ValueError):
@@ -151,6 +177,11 @@ def embedded(html: str) -> str:
         query("embed", "1: a whole document whose links open in a new window (Mailpit's)"),
         query("remote", "mailyard: 1 allows remote images, CSS and fonts for this view"),
         query("scheme", "mailyard: light or dark, to preview the email's colour-scheme styles"),
+        query(
+            "clicks",
+            "mailyard: 1 points web links at /view/{ID}/click, which records a Click (when the "
+            "inbox records engagement) and redirects, in a new window",
+        ),
     ],
     responses={
         "200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}},
@@ -165,7 +196,15 @@ async def view_html(request: Request) -> Response:
         raise RequestError(404, NO_HTML, code=VERBATIM)
     remote = request.query_params.get("remote") == "1"
     policy = HTML_VIEW_REMOTE_CSP if remote else own_images_only(request, message_id)
-    html = html_for_view(view, message_id, request.query_params.get("scheme"))
+    scheme = request.query_params.get("scheme")
+    html = await off_loop(len(view.html), html_for_view, view, message_id, scheme)
+    svc = services(request)
+    if request.query_params.get("clicks") == "1" and svc.settings.inbox_engagement:
+        route = click_route(svc.secret, message_id)
+        large = len(html) > 64 * 1024
+        html = (
+            await asyncio.to_thread(track_links, html, route) if large else track_links(html, route)
+        )
     if request.query_params.get("embed") == "1":
         html = await asyncio.to_thread(embedded, html) if len(html) > 64 * 1024 else embedded(html)
     return Response(
@@ -208,7 +247,11 @@ async def view_text(request: Request) -> Response:
 async def inline_part(request: Request) -> Response:
     messages = services(request).store.messages
     record = messages.get(request.path_params["id"])
-    info, data = message_part(messages.raw(record.summary.seq), request.path_params["part"])
+
+    def part() -> tuple[Part, bytes]:
+        return message_part(messages.raw(record.summary.seq), request.path_params["part"])
+
+    info, data = await off_loop(record.summary.size, part)
     if info.content_type not in RASTER:
         raise RequestError(404, "only raster images are shown inline")
     return Response(

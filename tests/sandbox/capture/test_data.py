@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import tracemalloc
 
 import pytest
 
@@ -30,6 +31,8 @@ def _read(
         (b"a\r\n.\r\n", b"a\r\n"),
         (b"..\r\n.\r\n", b".\r\n"),
         (b"...\r\n.\r\n", b"..\r\n"),
+        (b".x\r\n.\r\n", b".x\r\n"),  # a dot the client did not stuff is kept
+        (b"..\n..\r\n.\r\n", b".\n.\r\n"),
         (b"x.\r\ny\r\n.\r\n", b"x.\r\ny\r\n"),
         (b"lf only\nline\n..dot\n\r\n.\r\n", b"lf only\nline\n.dot\n\r\n"),
         (b"no final newline\r\n.\r\n", b"no final newline\r\n"),
@@ -70,3 +73,30 @@ def test_exactly_at_the_limit_is_accepted() -> None:
 def test_connection_closed_mid_data_raises() -> None:
     with pytest.raises(asyncio.IncompleteReadError):
         _read(b"half a message\r\n")
+
+
+def test_a_big_message_is_held_about_once_while_it_is_read() -> None:
+    """Issue 9: peak memory at most 3 x a message's size in all, so reading DATA may not copy
+    the whole message (it copied it twice: to bytes, then unstuffed)."""
+    line = b"..a line that was dot-stuffed, as a client sends it\r\n"
+    stream = line * (8 * 1024 * 1024 // len(line)) + b".\r\n"
+
+    async def go() -> tuple[bytes, int]:
+        reader = asyncio.StreamReader(limit=64 * 1024)
+
+        async def arrive() -> None:  # as a socket delivers it: a piece per loop iteration
+            for at in range(0, len(stream), 64 * 1024):
+                reader.feed_data(stream[at : at + 64 * 1024])
+                await asyncio.sleep(0)
+            reader.feed_eof()
+
+        tracemalloc.start()
+        try:
+            data, _ = await asyncio.gather(read_data(reader, None), arrive())
+            return data, tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    data, peak = asyncio.run(go())
+    assert data == stream[:-3].replace(b"\n..", b"\n.")[1:]
+    assert peak < 1.5 * len(stream)  # the message, the pieces in flight, headroom

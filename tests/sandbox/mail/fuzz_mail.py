@@ -1,5 +1,5 @@
 """Coverage-guided fuzzing of how a captured message is read (issue 9): atheris over the MIME
-reader, the summary, the view, part downloads and html_to_text.
+reader, the summary, the view, part downloads, html_to_text and link and code extraction.
 
     pip install atheris
     python tests/sandbox/mail/fuzz_mail.py -max_total_time=600 -max_len=65536 CORPUS_DIR
@@ -91,10 +91,13 @@ class Target:
 
     def __init__(self, judge: Callable[[float, int, str], None], repeats: int = 1) -> None:
         from mailyard.sandbox.mail import mimetree
+        from mailyard.sandbox.mail.codes import extract_codes
+        from mailyard.sandbox.mail.links import extract_links
         from mailyard.sandbox.mail.summary import html_to_text, summarize
         from mailyard.sandbox.mail.view import message_part, view_message
 
         self.parse, self.summarize, self.html_to_text = mimetree.parse, summarize, html_to_text
+        self.extract_links, self.extract_codes = extract_links, extract_codes
         self.view_message, self.message_part = view_message, message_part
         self.judge, self.repeats = judge, repeats
 
@@ -115,6 +118,9 @@ class Target:
         self.timed(size, "view_message", lambda: self.view_message(raw))
         view = self.view_message(raw)
         self.timed(len(view.html), "html_to_text", lambda: self.html_to_text(view.html))
+        bodies = len(view.text) + len(view.html)
+        self.timed(bodies, "extract_links", lambda: self.extract_links(view.text, view.html))
+        self.timed(bodies, "extract_codes", lambda: self.extract_codes("", view.text, view.html))
         for part in (view.attachments + view.inline)[:5]:
             self.timed(size, "message_part", lambda p=part: self.message_part(raw, p.part_id))
             info, content = self.message_part(raw, part.part_id)

@@ -5,8 +5,19 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from mailyard.sandbox import Address, Envelope, MessageRecord, MessageSummary, view_message
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support.budget import cpu_budget
+
+from mailyard.sandbox import Address, Envelope, MessageRecord, MessageSummary, mimetree, view_tree
 from mailyard.web.api.mime import canonical_key, mailpit_headers, mailpit_parts, raw_headers
+
+
+def _parts(raw: bytes) -> tuple[list[str], list[str]]:
+    root, notes = mimetree.parse(raw)
+    inline, attachments = mailpit_parts(root, view_tree(root, notes))
+    return [p.filename or p.content_id for p in inline], [p.filename for p in attachments]
 
 
 def _report() -> bytes:
@@ -25,10 +36,7 @@ def _report() -> bytes:
 
 
 def test_inline_and_attachments_as_mailpit_sorts_them() -> None:
-    raw = _report()
-    inline, attachments = mailpit_parts(raw, view_message(raw))
-    assert [p.filename or p.content_id for p in inline] == ["chart.png", "logo123"]
-    assert [p.filename for p in attachments] == ["report.pdf"]
+    assert _parts(_report()) == (["chart.png", "logo123"], ["report.pdf"])
 
 
 def test_a_part_without_disposition_or_name_is_left_out() -> None:
@@ -37,8 +45,7 @@ def test_a_part_without_disposition_or_name_is_left_out() -> None:
         b"hi\r\n--b\r\nContent-Type: image/png\r\n\r\nPNG\r\n--b\r\n"
         b"Content-Type: application/octet-stream; name=x.bin\r\n\r\nxx\r\n--b--\r\n"
     )
-    inline, attachments = mailpit_parts(raw, view_message(raw))
-    assert inline == [] and [p.filename for p in attachments] == ["x.bin"]
+    assert _parts(raw) == ([], ["x.bin"])
 
 
 def test_canonical_keys() -> None:
@@ -53,6 +60,35 @@ def test_canonical_keys() -> None:
 def test_folded_values_are_joined_with_one_space_and_stay_encoded() -> None:
     raw = b"Subject: =?utf-8?q?caf=C3=A9?=\r\n  and more \r\n\tend\r\nX: 1\r\n\r\nbody"
     assert raw_headers(raw) == [("Subject", "=?utf-8?q?caf=C3=A9?= and more end"), ("X", "1")]
+
+
+def _joined_one_at_a_time(lines: list[str]) -> str:
+    """How a folded value read before: each line added to the value so far (quadratic)."""
+    value = lines[0]
+    for line in lines[1:]:
+        value = f"{value} {line}".strip()
+    return value
+
+
+_LINE = st.text(st.sampled_from("ab \t\xa0\u2003é"), max_size=6).map(str.strip)
+
+
+@given(first=_LINE, rest=st.lists(_LINE, min_size=1, max_size=8))
+def test_folded_lines_join_as_they_did_when_added_one_at_a_time(
+    first: str, rest: list[str]
+) -> None:
+    block = f"Subject: {first}\r\n" + "".join(f" {line}\r\n" for line in rest)
+    raw = block.encode() + b"\r\nbody"
+    assert raw_headers(raw) == [("Subject", _joined_one_at_a_time([first, *rest]))]
+
+
+@pytest.mark.parametrize("line", [b" x", b" ", b"\t\xc2\xa0"])
+def test_a_header_folded_into_900_kb_of_lines_is_read_in_linear_time(line: bytes) -> None:
+    lines = 900 * 1024 // (len(line) + 2)
+    raw = b"Subject: s\r\n" + (line + b"\r\n") * lines + b"X: 1\r\n\r\nbody"
+    with cpu_budget(2.0, "a header folded into 900 KB of lines"):  # quadratic: minutes
+        headers = raw_headers(raw)
+    assert headers[-1] == ("X", "1") and len(headers) == 2
 
 
 def _record(rcpt: tuple[str, ...]) -> MessageRecord:
