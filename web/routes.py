@@ -50,7 +50,16 @@ from mailyard.web.emulate import (
     sesv2_templates,
 )
 from mailyard.web.settings import Settings
-from mailyard.web.ui import message_page, pages, preview, stream
+from mailyard.web.ui import (
+    engagement,
+    message_page,
+    pages,
+    preview,
+    stream,
+    suppressions,
+    timeline,
+    webhooks_page,
+)
 from mailyard.web.ui.templating import HERE as UI_FOLDER
 
 GET, POST, PUT, DELETE = ["GET"], ["POST"], ["PUT"], ["DELETE"]
@@ -140,6 +149,18 @@ UI: list[BaseRoute] = [
     Route("/ui/preview/render", preview.render_preview, methods=GET),
     Route("/ui/preview/send", preview.send_test, methods=POST),
     Route("/ui/events", stream.events, methods=GET),
+    # the delivery simulator's face: a message's timeline, opens and clicks, the suppression
+    # list and the webhooks
+    Route("/ui/message/{id}/delivery", timeline.delivery, methods=GET),
+    Route("/ui/message/{id}/open", engagement.record_open, methods=POST),
+    Route("/view/{id}/click", engagement.click, methods=GET),
+    Route("/suppressions", suppressions.suppressions, methods=GET),
+    Route("/ui/suppressions", suppressions.add, methods=POST),
+    Route("/ui/suppressions/remove", suppressions.remove, methods=POST),
+    Route("/ui/suppressions/clear", suppressions.clear, methods=POST),
+    Route("/webhooks", webhooks_page.webhooks, methods=GET),
+    Route("/ui/webhooks/{webhook}", webhooks_page.endpoint, methods=GET),
+    Route("/ui/webhooks/deliveries/{delivery}/redeliver", webhooks_page.redeliver, methods=POST),
     Mount("/static", app=StaticFiles(directory=UI_FOLDER / "static"), name="static"),
 ]
 

@@ -361,6 +361,13 @@ class Settings:
         "retries and expiry then happen at once instead of in real time.",
         parse=parse_bool,
     )
+    inbox_engagement: bool = setting(
+        True,
+        "Record an Open when the inbox shows a message's HTML and a Click when a link in it is "
+        "followed, for the recipients the simulator delivered it to, as a reader's mail client "
+        "would; --no-inbox-engagement turns it off.",
+        parse=parse_bool,
+    )
     # -- the reference auth service (web.auth) ---------------------------------------------------
     auth_service: bool = setting(
         True,

@@ -8,7 +8,8 @@ read status) go through the JSON API from the page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -18,6 +19,7 @@ from mailyard.sandbox import Page, QueryError, choose
 from mailyard.web.api.params import cursor_param, int_param, str_param
 from mailyard.web.errors import RequestError
 from mailyard.web.services import services
+from mailyard.web.ui.marks import Mark, marks
 from mailyard.web.ui.templating import fragment, page
 
 PAGE = 50
@@ -26,13 +28,16 @@ MAX_SHOWN = 500  # a live refresh re-lists every row loaded so far, up to this m
 
 @dataclass(frozen=True)
 class Listing:
-    """One listing of the inbox: its mailbox and query, and the page, or why the query failed."""
+    """One listing of the inbox: its mailbox and query, and the page, or why the query failed;
+    `notes`: the terms of the query read other than as typed (the search ran without them)."""
 
     mailbox: str | None
     q: str
     limit: int
     page: Page | None
     error: str | None = None
+    marks: Mapping[int, Mark] = field(default_factory=dict)  # seq -> the row's delivery mark
+    notes: tuple[str, ...] = ()
 
     def values(self) -> dict[str, Any]:
         return {
@@ -41,22 +46,33 @@ class Listing:
             "limit": self.limit,
             "page": self.page,
             "error": self.error,
+            "marks": self.marks,
+            "notes": self.notes,
         }
 
 
 def listing(request: Request, before: int | None = None) -> Listing:
-    """The request's listing. A query the search refuses becomes `error`, to be said where it
-    was typed instead of an unfiltered list passing for its answer."""
+    """The request's listing. A query the search refuses (only one past its size bounds: the
+    search is as lenient as Mailpit's) becomes `error`, to be said where it was typed instead
+    of an unfiltered list passing for its answer; a term it ignored or searched as text
+    becomes a note beside what matched."""
     mailbox = str_param(request, "mailbox")
     q = (request.query_params.get("q") or "").strip()
     limit = int_param(request, "limit", PAGE, low=1, high=MAX_SHOWN)
+    store = services(request).store
     try:
-        result = services(request).store.messages.page(
-            mailbox=mailbox, limit=limit, query=q or None, before=before
-        )
+        notes = store.messages.check_query(q) if q else ()
+        result = store.messages.page(mailbox=mailbox, limit=limit, query=q or None, before=before)
     except QueryError as exc:
         return Listing(mailbox, q, limit, None, str(exc))
-    return Listing(mailbox, q, limit, result)
+    return Listing(
+        mailbox,
+        q,
+        limit,
+        result,
+        marks=marks(store, result.messages),
+        notes=tuple(n.message for n in notes),
+    )
 
 
 async def inbox(request: Request) -> Response:

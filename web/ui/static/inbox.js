@@ -285,6 +285,12 @@
       if (data.mailboxes) showMailboxes(data.mailboxes);
       refresh();
     });
+    // The simulator has news of some messages: re-list if a row on screen is one (its mark).
+    stream.addEventListener("deliveries", (event) => {
+      const data = JSON.parse(event.data);
+      const shown = new Set(rows().map((row) => row.dataset.id));
+      if (data.more || data.ids.some((id) => shown.has(id))) refresh();
+    });
     stream.addEventListener("error", () => {
       if (stream.readyState === EventSource.CLOSED) {
         say("down", "Live updates stopped: mailyard refused the stream. Retrying…");

@@ -20,6 +20,7 @@
       document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
     });
     history.replaceState(null, "", window.location.pathname + window.location.search + "#" + tab.dataset.tab);
+    tab.scrollIntoView({ block: "nearest", inline: "nearest" }); // a phone's tab strip scrolls
   };
   tabs.forEach((tab, i) => {
     tab.addEventListener("click", () => show(tab));
@@ -81,12 +82,14 @@
         document.querySelectorAll("[data-width]").forEach((b) => b.setAttribute("aria-pressed", b === button ? "true" : "false"));
       })
     );
-    // The frame's URL carries the view's choices: light or dark, remote content or not.
+    // The frame's URL carries the view's choices: light or dark, remote content or not (and
+    // whatever else the page asked for, such as counting clicks: delivery.js).
     const view = { scheme: "light", remote: false };
     const reload = () => {
-      const params = new URLSearchParams({ scheme: view.scheme });
-      if (view.remote) params.set("remote", "1");
-      frame.src = "/view/" + id + ".html?" + params;
+      const url = new URL(frame.src, window.location.href);
+      url.searchParams.set("scheme", view.scheme);
+      if (view.remote) url.searchParams.set("remote", "1");
+      frame.src = url.pathname + url.search;
     };
     const dark = document.getElementById("dark-preview");
     dark.addEventListener("click", () => {
