@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         raw_addresses,
         rendered_template,
     )
+    from mailyard.sandbox.capture.provider_summary import composed_summary
     from mailyard.sandbox.capture.ses_templates import (
         RenderingFailureError,
         TemplateContent,
@@ -72,11 +73,18 @@ if TYPE_CHECKING:
     )
     from mailyard.sandbox.mail import mimetree
     from mailyard.sandbox.mail.checks import review
+    from mailyard.sandbox.mail.clicks import link_targets, track_links
     from mailyard.sandbox.mail.htmlcheck import HTMLCheckResult, check_html
     from mailyard.sandbox.mail.linkcheck import LinkCheckResult, check_links, link_check_urls
     from mailyard.sandbox.mail.links import Code, Link, extract_codes, extract_links
     from mailyard.sandbox.mail.summary import Address, html_to_text
-    from mailyard.sandbox.mail.view import MessageView, Part, message_part, view_message
+    from mailyard.sandbox.mail.view import (
+        MessageView,
+        Part,
+        message_part,
+        view_message,
+        view_tree,
+    )
     from mailyard.sandbox.outbound.allowlist import Allowlist
     from mailyard.sandbox.outbound.mailer import Mailer, SendResult, recipient_hash
     from mailyard.sandbox.outbound.redact import Redactor
@@ -118,6 +126,10 @@ if TYPE_CHECKING:
     from mailyard.sandbox.store.webhooks import Endpoint
     from mailyard.sandbox.webhooks.dispatcher import Dispatcher
     from mailyard.sandbox.webhooks.formats import Formats
+    from mailyard.sandbox.webhooks.receiver_check import Report as ReceiverReport
+    from mailyard.sandbox.webhooks.receiver_check import check_receiver
+    from mailyard.sandbox.webhooks.receiver_probes import SNSTarget, SvixTarget
+    from mailyard.sandbox.webhooks.sns_envelope import Subscription as SNSSubscription
     from mailyard.sandbox.webhooks.sns_signing import SigningKey
 
 # name -> the module that defines it
@@ -184,6 +196,8 @@ _WHERE = {
     "HTMLCheckResult": "mail.htmlcheck",
     "check_html": "mail.htmlcheck",
     "review": "mail.checks",
+    "link_targets": "mail.clicks",
+    "track_links": "mail.clicks",
     "LinkCheckResult": "mail.linkcheck",
     "check_links": "mail.linkcheck",
     "link_check_urls": "mail.linkcheck",
@@ -191,6 +205,7 @@ _WHERE = {
     "Part": "mail.view",
     "message_part": "mail.view",
     "view_message": "mail.view",
+    "view_tree": "mail.view",
     "Allowlist": "outbound.allowlist",
     "Mailer": "outbound.mailer",
     "SendResult": "outbound.mailer",
@@ -231,8 +246,12 @@ _WHERE = {
     "Dispatcher": "webhooks.dispatcher",
     "Formats": "webhooks.formats",
     "SigningKey": "webhooks.sns_signing",
+    "check_receiver": "webhooks.receiver_check",
+    "SNSTarget": "webhooks.receiver_probes",
+    "SvixTarget": "webhooks.receiver_probes",
     # the provider emulators (web.emulate)
     "compose_message": "capture.provider_mail",
+    "composed_summary": "capture.provider_summary",
     "raw_addresses": "capture.provider_mail",
     "rendered_template": "capture.provider_mail",
     "RenderingFailureError": "capture.ses_templates",
@@ -312,6 +331,7 @@ __all__ = [
     "QueryError",
     "RateLimit",
     "RateLimitedError",
+    "ReceiverReport",
     "Redactor",
     "RenderingFailureError",
     "Retention",
@@ -321,6 +341,8 @@ __all__ = [
     "SMTPConfig",
     "SMTPErrorReply",
     "SMTPPolicy",
+    "SNSSubscription",
+    "SNSTarget",
     "SandboxError",
     "ScenarioError",
     "ScheduledEmail",
@@ -340,6 +362,7 @@ __all__ = [
     "StoredEvent",
     "Subscription",
     "Suppression",
+    "SvixTarget",
     "TemplateContent",
     "TemplateDataError",
     "Throttle",
@@ -351,18 +374,21 @@ __all__ = [
     "chaos",
     "check_html",
     "check_links",
+    "check_receiver",
     "choose",
     "client_json",
     "client_key",
     "compile_template",
     "compose",
     "compose_message",
+    "composed_summary",
     "decode_base64",
     "extract_codes",
     "extract_links",
     "html_to_text",
     "invitation_json",
     "link_check_urls",
+    "link_targets",
     "listen",
     "load_credentials",
     "message_part",
@@ -381,7 +407,9 @@ __all__ = [
     "ses_message_id",
     "start_smtp",
     "theme_json",
+    "track_links",
     "view_message",
+    "view_tree",
 ]
 
 
@@ -389,6 +417,8 @@ _MODULES = {"chaos": "simulate.chaos", "mimetree": "mail.mimetree"}  # names tha
 _RENAMED = {
     "render_payload": ("simulate.payloads", "render"),
     "resend_last_event": ("simulate.resend_events", "last_event"),
+    "ReceiverReport": ("webhooks.receiver_check", "Report"),
+    "SNSSubscription": ("webhooks.sns_envelope", "Subscription"),
 }
 
 

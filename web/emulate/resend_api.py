@@ -35,6 +35,7 @@ from mailyard.sandbox import (
     ScheduledEmail,
     api_refusal,
     compose_message,
+    composed_summary,
     resend_last_event,
     scenario_for,
     view_message,
@@ -122,10 +123,9 @@ async def _deliver(svc: Services, sender: Sender, email: Email, operation: str) 
     email_id = str(uuid.UUID(int=emulators.rng.getrandbits(128), version=4))
     now = svc.clock.now()
     due = email.scheduled_at if email.scheduled_at and email.scheduled_at > now else None
+    written_id = f"{email_id}@{MESSAGE_ID_DOMAIN}"
     try:
-        raw = compose_message(
-            email.parts, message_id=f"{email_id}@{MESSAGE_ID_DOMAIN}", date=due or now
-        )
+        raw = compose_message(email.parts, message_id=written_id, date=due or now)
     except ValueError as exc:  # InvalidInputError: a header that cannot be written
         raise validation(str(exc)) from None
     facts = {
@@ -152,7 +152,8 @@ async def _deliver(svc: Services, sender: Sender, email: Email, operation: str) 
         provider_json=json.dumps(facts, separators=(",", ":")),
     )
     if due is None:
-        await svc.store.messages.ingest(raw, envelope)
+        summary = composed_summary(email.parts, email.recipients, message_id=written_id, date=now)
+        await svc.store.messages.ingest(raw, envelope, summary)
     else:
         view = _shown(email_id, facts, now, email.parts.subject, email.parts.html, email.parts.text)
         held = ScheduledEmail(email_id, sender.mailbox, due, "scheduled", raw, envelope, view, now)

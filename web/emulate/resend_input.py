@@ -14,10 +14,10 @@ import binascii
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parseaddr
 from typing import Any
 
 from mailyard.sandbox import Attachment, Parts
+from mailyard.web.emulate.addresses import parse_address
 from mailyard.web.emulate.resend_wire import ResendError, missing, validation
 
 MAX_RECIPIENTS = 50
@@ -48,12 +48,12 @@ class Email:
 
     @property
     def recipients(self) -> tuple[str, ...]:
-        found = (parseaddr(a)[1] for a in (*self.to, *self.cc, *self.bcc))
+        found = (parse_address(a)[1] for a in (*self.to, *self.cc, *self.bcc))
         return tuple(dict.fromkeys(found))
 
 
 def _person(value: str, field: str) -> tuple[str, str]:
-    name, address = parseaddr(value)
+    name, address = parse_address(value)
     local, at, domain = address.rpartition("@")
     if not at or not local or "." not in domain or " " in address or len(value) > 998:
         if field == "from":

@@ -13,10 +13,10 @@ from __future__ import annotations
 import random
 import string
 from dataclasses import dataclass
-from email.utils import parseaddr
 from typing import Any
 
 from mailyard.sandbox import Emulation
+from mailyard.web.emulate.addresses import parse_address
 
 IDENTITY, TEMPLATE, CONFIGURATION_SET, ACCOUNT = (
     "identity",
@@ -64,7 +64,7 @@ def split_address(value: str) -> tuple[str, str]:
     bare = value.strip()
     if "<" not in bare and '"' not in bare and " " not in bare and "(" not in bare:
         return "", bare
-    return parseaddr(value)
+    return parse_address(value)
 
 
 def address_of(value: str) -> str:

@@ -30,6 +30,7 @@ from mailyard.sandbox import (
     Throttled,
     api_refusal,
     compose_message,
+    composed_summary,
     provider_address,
     scenario_for,
     ses_message_id,
@@ -170,6 +171,7 @@ async def send(svc: Services, caller: Caller, out: Outgoing) -> str:
     if out.not_sent:
         return message_id
     raw = out.raw
+    summary = None  # a raw message is read as SMTP mail is
     if raw is None:
         assert out.parts is not None
         parts = Parts(
@@ -183,12 +185,12 @@ async def send(svc: Services, caller: Caller, out: Outgoing) -> str:
             headers=out.parts.headers,
             attachments=out.parts.attachments,
         )
+        written_id = f"{message_id}@{message_id_domain(caller.region)}"
         try:
-            raw = compose_message(
-                parts, message_id=f"{message_id}@{message_id_domain(caller.region)}", date=now
-            )
+            raw = compose_message(parts, message_id=written_id, date=now)
         except ValueError as exc:  # InvalidInputError: a header SES would refuse
             raise bad_request(str(exc)) from None
+        summary = composed_summary(parts, recipients, message_id=written_id, date=now)
     facts = {
         "region": caller.region,
         "account": emulators.account_id,
@@ -221,7 +223,7 @@ async def send(svc: Services, caller: Caller, out: Outgoing) -> str:
         provider_id=message_id,
         provider_json=json.dumps(facts, separators=(",", ":")),
     )
-    await svc.store.messages.ingest(raw, envelope)
+    await svc.store.messages.ingest(raw, envelope, summary)
     for recipient, scenario in scenarios:
         if scenario.failures:
             svc.attempts.settle(scenario.attempt_key(mailbox, recipient))
