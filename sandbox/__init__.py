@@ -77,6 +77,7 @@ if TYPE_CHECKING:
     from mailyard.sandbox.mail.htmlcheck import HTMLCheckResult, check_html
     from mailyard.sandbox.mail.linkcheck import LinkCheckResult, check_links, link_check_urls
     from mailyard.sandbox.mail.links import Code, Link, extract_codes, extract_links
+    from mailyard.sandbox.mail.partkinds import ATTACHMENT, INLINE, OTHER, part_kinds
     from mailyard.sandbox.mail.summary import Address, html_to_text
     from mailyard.sandbox.mail.view import (
         MessageView,
@@ -196,6 +197,10 @@ _WHERE = {
     "HTMLCheckResult": "mail.htmlcheck",
     "check_html": "mail.htmlcheck",
     "review": "mail.checks",
+    "ATTACHMENT": "mail.partkinds",
+    "INLINE": "mail.partkinds",
+    "OTHER": "mail.partkinds",
+    "part_kinds": "mail.partkinds",
     "link_targets": "mail.clicks",
     "track_links": "mail.clicks",
     "LinkCheckResult": "mail.linkcheck",
@@ -271,10 +276,13 @@ _WHERE = {
 }
 
 __all__ = [
+    "ATTACHMENT",
     # the reference auth service
     "AUTH_EVENTS",
+    "INLINE",
     "MODES",
     "NOT_CONFIGURED",
+    "OTHER",
     "About",
     "Address",
     "Allowed",
@@ -394,6 +402,7 @@ __all__ = [
     "message_part",
     "mimetree",
     "parse_template_data",
+    "part_kinds",
     "provider_address",
     "raw_addresses",
     "recipient_hash",

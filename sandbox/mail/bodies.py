@@ -1,5 +1,5 @@
-"""The text and HTML bodies of a part tree, each decoded up to a limit, and its other parts
-counted as Mailpit counts them (attachments and inline parts apart, attachments' names kept).
+"""The text and HTML bodies of a part tree, each decoded up to a limit (the other parts are
+sorted by `partkinds`, as Mailpit sorts them).
 
 Ingest needs only the start of the bodies (a snippet, the search text); a reader needs them
 whole, but a 40 MB HTML body with one emoji is 160 MB as a Python string (4 bytes a character),
@@ -14,19 +14,14 @@ from enum import Enum
 from mailyard.sandbox.mail import charsets
 from mailyard.sandbox.mail.part import Node
 
-MAX_NAMES = 100  # attachment names kept for search: beyond that, a message is a zip bomb
-
 
 @dataclass(frozen=True)
 class Bodies:
-    """Plain text and HTML (parts joined by newlines), the other parts counted, what was cut."""
+    """Plain text and HTML (parts joined by newlines), and what was cut."""
 
     text: str
     html: str
-    attachments: int
     notes: tuple[str, ...] = ()
-    inlines: int = 0
-    attachment_names: tuple[str, ...] = ()
 
 
 class Kind(Enum):
@@ -35,26 +30,20 @@ class Kind(Enum):
     TEXT = "text"  # a plain-text body
     HTML = "html"  # an HTML body
     UNSPLIT = "unsplit"  # a multipart the reader did not split (too deep, too many parts)
-    INLINE = "inline"  # shown inside the body: declared inline, or referred to by Content-ID
-    ATTACHMENT = "attachment"  # anything else
+    PART = "part"  # anything else: an attachment or an inline part (see `partkinds`)
 
 
 def kind_of(leaf: Node) -> Kind:
-    """Mailpit's rule (enmime's): a text or HTML part that is neither declared an attachment
-    nor named is a body; of the rest, a part declared inline or carrying a Content-ID (and not
-    declared an attachment) is inline, and everything else an attachment."""
+    """A text or HTML part that is neither declared an attachment nor named is a body."""
     ctype = leaf.content_type
     if ctype.startswith("multipart/"):
         return Kind.UNSPLIT
-    declared = leaf.disposition
-    if declared != "attachment" and not leaf.filename:
+    if leaf.disposition != "attachment" and not leaf.filename:
         if ctype == "text/plain":
             return Kind.TEXT
         if ctype == "text/html":
             return Kind.HTML
-    if declared == "inline" or (declared != "attachment" and leaf.header("Content-ID").strip()):
-        return Kind.INLINE
-    return Kind.ATTACHMENT
+    return Kind.PART
 
 
 class _Budget:
@@ -87,8 +76,6 @@ def read_bodies(root: Node, limit: int) -> Bodies:
     texts: list[str] = []
     htmls: list[str] = []
     text_budget, html_budget = _Budget(limit), _Budget(limit)
-    attachments = inlines = 0
-    names: list[str] = []
     for leaf in root.leaves():
         kind = kind_of(leaf)
         if kind is Kind.TEXT:
@@ -97,23 +84,10 @@ def read_bodies(root: Node, limit: int) -> Bodies:
             htmls.append(html_budget.take(leaf))
         elif kind is Kind.UNSPLIT:
             texts.append(text_budget.take(leaf, raw=True))
-        elif kind is Kind.INLINE:
-            inlines += 1
-        else:
-            attachments += 1
-            if leaf.filename and len(names) < MAX_NAMES:
-                names.append(leaf.filename)
     notes = []
     megabytes = f"{limit / (1024 * 1024):g} MB"
     if text_budget.cut:
         notes.append(f"the text body is longer than {megabytes}; the rest is only in the source")
     if html_budget.cut:
         notes.append(f"the HTML body is longer than {megabytes}; the rest is only in the source")
-    return Bodies(
-        "\n".join(texts),
-        "\n".join(htmls),
-        attachments,
-        tuple(notes),
-        inlines=inlines,
-        attachment_names=tuple(names),
-    )
+    return Bodies("\n".join(texts), "\n".join(htmls), tuple(notes))

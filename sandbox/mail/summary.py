@@ -17,6 +17,7 @@ from mailyard.sandbox.mail import mimetree
 from mailyard.sandbox.mail.addresses import MAX_ADDRESSES, Address, parse_addresses
 from mailyard.sandbox.mail.bodies import read_bodies
 from mailyard.sandbox.mail.htmltext import html_to_text
+from mailyard.sandbox.mail.partkinds import count_parts
 from mailyard.sandbox.mail.words import decode_words
 
 __all__ = [
@@ -90,6 +91,7 @@ def summarize(raw: bytes, rcpt_to: list[str], extra_tags: tuple[str, ...] = ()) 
 def _summarize(raw: bytes, rcpt_to: list[str], extra_tags: tuple[str, ...]) -> Summary:
     root, notes = mimetree.parse(raw)
     found = read_bodies(root, INGEST_BODY)
+    counted = count_parts(root)
     sender_list = parse_addresses(root.header("From"))
     to = parse_addresses(root.header("To"))
     cc = parse_addresses(root.header("Cc"))
@@ -113,13 +115,13 @@ def _summarize(raw: bytes, rcpt_to: list[str], extra_tags: tuple[str, ...]) -> S
         snippet=make_snippet(body),
         message_id=root.header("Message-ID").strip().strip("<>")[:998],
         date=_date(root.header("Date")[:MAX_DATE]),
-        attachments=found.attachments,
+        attachments=counted.attachments,
         tags=tuple(dict.fromkeys(tags)),
         body_text=body[:MAX_SEARCH_BODY],
         parse_error="; ".join(notes) or None,
         notes=tuple(notes),
-        inlines=found.inlines,
-        attachment_names=tuple(decode_words(n[:MAX_SUBJECT]) for n in found.attachment_names),
+        inlines=counted.inlines,
+        attachment_names=tuple(decode_words(n[:MAX_SUBJECT]) for n in counted.attachment_names),
     )
 
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 from mailyard.sandbox.errors import NotFoundError
 from mailyard.sandbox.mail import mimetree
-from mailyard.sandbox.mail.bodies import read_bodies
+from mailyard.sandbox.mail.bodies import Kind, kind_of, read_bodies
 from mailyard.sandbox.mail.part import Node
+from mailyard.sandbox.mail.partkinds import ATTACHMENT, part_kinds
 from mailyard.sandbox.mail.words import decode_words
 
 MAX_VIEW_BODY = 8 * 1024 * 1024
@@ -54,12 +55,6 @@ class MessageView:
     notes: list[str] = field(default_factory=list)
 
 
-def _is_body(leaf: Node) -> bool:
-    ctype = leaf.content_type
-    plain = leaf.disposition != "attachment" and not leaf.filename
-    return (plain and ctype in ("text/plain", "text/html")) or ctype.startswith("multipart/")
-
-
 def view_message(raw: bytes, body_limit: int = MAX_VIEW_BODY) -> MessageView:
     """Bodies (each cut at `body_limit` decoded bytes, with a note), attachments and headers."""
     return view_tree(*mimetree.parse(raw), body_limit=body_limit)
@@ -75,12 +70,15 @@ def view_tree(root: Node, notes: list[str], body_limit: int = MAX_VIEW_BODY) -> 
         headers=[(name, decode_words(value)) for name, value in root.headers],
         notes=notes + list(bodies.notes),
     )
+    kinds = part_kinds(root)
     for leaf in root.leaves():
-        if _is_body(leaf):
+        if kind_of(leaf) is not Kind.PART:
             continue
         described = _describe(leaf, leaf.content())
-        inline = leaf.disposition == "inline" or (
-            leaf.disposition != "attachment" and bool(described.content_id)
+        # Mailpit's sorting; a part it lists in neither (no kind) is shown as an attachment.
+        inline = (
+            bool(kinds.get(leaf.part_id, (set(), 0))[0])
+            and ATTACHMENT not in kinds[leaf.part_id][0]
         )
         (result.inline if inline else result.attachments).append(described)
     return result

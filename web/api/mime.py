@@ -1,13 +1,9 @@
 """A stored message as Mailpit presents it: its parts sorted into `Inline` and `Attachments`,
 and its header block as `/headers` gives it.
 
-Parts (enmime v2, `envelope.go`, as Mailpit uses it): an *attachment* is a part with
-`Content-Disposition: attachment` or of type `application/octet-stream`; an *inline* part has
-`Content-Disposition: inline`; an *other* part has no disposition and is neither text/plain nor
-text/html (a `cid:` image without a disposition, typically); the body of a single-part message
-that is not text is an attachment (inline if it says so). Each kind is listed breadth-first,
-as enmime's `BreadthMatchAll` finds them. `Inline` is the inline parts then the other parts,
-and both lists keep only parts with a file name or a Content-ID (Mailpit's filter).
+Parts are sorted by `sandbox.mail.partkinds` (enmime's rules, as Mailpit uses them; the
+summary's counts use the same): `Inline` is the inline parts then the other parts, breadth
+first, and both lists keep only parts with a file name or a Content-ID (Mailpit's filter).
 
 Headers (`net/mail.ReadMessage`, Go's textproto): names in canonical case (`Message-Id`,
 `Mime-Version`), values raw (encoded words stay encoded), a folded header joined with one space
@@ -18,45 +14,19 @@ those into the stored bytes; they are shown here as Mailpit would show them.
 
 from __future__ import annotations
 
-from collections import deque
+from mailyard.sandbox import (
+    ATTACHMENT,
+    INLINE,
+    OTHER,
+    MessageRecord,
+    MessageView,
+    Part,
+    mimetree,
+    part_kinds,
+)
 
-from mailyard.sandbox import MessageRecord, MessageView, Part, mimetree
-
-ATTACHMENT, INLINE, OTHER = "attachment", "inline", "other"
 MAX_HEADER_BLOCK = 1024 * 1024
 _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-
-def part_kinds(root: mimetree.Node) -> dict[str, tuple[set[str], int]]:
-    """PartID -> (its kinds, its breadth-first position) for every leaf of the message whose
-    part tree is `root` (`mimetree.parse`)."""
-    kinds: dict[str, tuple[set[str], int]] = {}
-    queue = deque([root])
-    position = 0
-    while queue:
-        node = queue.popleft()
-        queue.extend(node.children)
-        position += 1
-        if node.children or node.content_type.startswith("multipart/"):
-            continue
-        disposition, ctype = node.disposition, node.content_type
-        found: set[str] = set()
-        if node is root:  # a single-part message: its body, unless text, is a file
-            if ctype not in ("text/plain", "text/html"):
-                found.add(INLINE if disposition == "inline" else ATTACHMENT)
-        else:
-            if disposition == "attachment" or ctype == "application/octet-stream":
-                found.add(ATTACHMENT)
-            if disposition == "inline":
-                found.add(INLINE)
-            if not disposition and ctype not in (
-                "text/plain",
-                "text/html",
-                "application/octet-stream",
-            ):
-                found.add(OTHER)
-        kinds[node.part_id] = (found, position)
-    return kinds
 
 
 def mailpit_parts(root: mimetree.Node, view: MessageView) -> tuple[list[Part], list[Part]]:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from support.budget import cpu_budget
 
 from mailyard.sandbox import Address, Envelope, MessageRecord, MessageSummary, mimetree, view_tree
+from mailyard.sandbox.mail.summary import summarize
 from mailyard.web.api.mime import canonical_key, mailpit_headers, mailpit_parts, raw_headers
 
 
@@ -46,6 +47,26 @@ def test_a_part_without_disposition_or_name_is_left_out() -> None:
         b"Content-Type: application/octet-stream; name=x.bin\r\n\r\nxx\r\n--b--\r\n"
     )
     assert _parts(raw) == ([], ["x.bin"])
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(_report(), id="related-and-mixed"),
+        pytest.param(
+            b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+            b"\r\nhi\r\n--b\r\nContent-Type: image/png\r\n\r\nPNG\r\n--b\r\n"
+            b"Content-Type: application/octet-stream; name=x.bin\r\n\r\nxx\r\n--b--\r\n",
+            id="unnamed-image",
+        ),
+        pytest.param(b"Content-Type: application/pdf; name=a.pdf\r\n\r\n%PDF", id="single-part"),
+    ],
+)
+def test_the_summary_counts_what_the_message_json_lists(raw: bytes) -> None:
+    inline, attachments = _parts(raw)
+    summary = summarize(raw, [])
+    assert (summary.inlines, summary.attachments) == (len(inline), len(attachments))
+    assert list(summary.attachment_names) == attachments
 
 
 def test_canonical_keys() -> None:
