@@ -17,7 +17,7 @@ from mailyard.web import logs
 from mailyard.web.app import create_app
 from mailyard.web.http_guard import ConnectionGuard, guarded_protocol
 from mailyard.web.services import Services
-from mailyard.web.settings import Settings
+from mailyard.web.settings import Settings, unread_mailpit_variables
 
 
 class BindError(Exception):
@@ -85,6 +85,13 @@ def run(settings: Settings) -> None:
             "listening on every address (--host %s) without --ui-auth-file: anyone who can "
             "reach this machine can read and delete the captured mail",
             settings.host or "''",
+        )
+    unread = unread_mailpit_variables()
+    if unread:
+        logging.getLogger("mailyard").warning(
+            "ignoring %s: Mailpit's, with no mailyard equivalent (mailyard serve --help lists "
+            "the MP_ names it reads)",
+            ", ".join(unread),
         )
     settings = fit_descriptor_limit(settings)
     _check_store(settings)  # a bad database is one clear line now, not a traceback at start-up

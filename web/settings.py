@@ -239,9 +239,15 @@ class Settings:
         None,
         "Require these user:password pairs (Basic auth) for the web inbox and the API.",
         kind="path",
+        env=("MAILYARD_UI_AUTH_FILE", "MP_UI_AUTH_FILE"),
     )
     # -- store ------------------------------------------------------------------------------
-    db: str = setting("mailyard.db", "SQLite file; ':memory:' for a throw-away store.", kind="path")
+    db: str = setting(
+        "mailyard.db",
+        "SQLite file; ':memory:' for a throw-away store.",
+        kind="path",
+        env=("MAILYARD_DB", "MP_DATABASE"),
+    )
     db_sync: str = setting(
         "normal",
         "normal: an acknowledged message survives a crash of mailyard; full: also a power "
@@ -253,12 +259,14 @@ class Settings:
         "Keep at most this many messages, deleting the oldest; 0 keeps all.",
         parse=whole(0),
         kind="number",
+        env=("MAILYARD_MAX_MESSAGES", "MP_MAX_MESSAGES"),
     )
     max_age: float = setting(
         0.0,
         "Delete messages older than this (e.g. 12h, 7d); 0 keeps them forever.",
         parse=parse_duration,
         kind="duration",
+        env=("MAILYARD_MAX_AGE", "MP_MAX_AGE"),
     )
     wal_limit: int = setting(
         64 * 1024 * 1024,
@@ -281,6 +289,7 @@ class Settings:
         "Recipients per message; extra RCPT commands get 452.",
         parse=whole(1),
         kind="number",
+        env=("MAILYARD_SMTP_MAX_RECIPIENTS", "MP_SMTP_MAX_RECIPIENTS"),
     )
     smtp_max_connections: int = setting(
         500,
@@ -288,20 +297,35 @@ class Settings:
         parse=whole(1),
         kind="number",
     )
-    smtp_tls_cert: str | None = setting(None, "PEM certificate: enables STARTTLS.", kind="path")
-    smtp_tls_key: str | None = setting(None, "PEM private key for --smtp-tls-cert.", kind="path")
+    smtp_tls_cert: str | None = setting(
+        None,
+        "PEM certificate: enables STARTTLS.",
+        kind="path",
+        env=("MAILYARD_SMTP_TLS_CERT", "MP_SMTP_TLS_CERT"),
+    )
+    smtp_tls_key: str | None = setting(
+        None,
+        "PEM private key for --smtp-tls-cert.",
+        kind="path",
+        env=("MAILYARD_SMTP_TLS_KEY", "MP_SMTP_TLS_KEY"),
+    )
     smtp_tls_implicit: bool = setting(
         False,
         "Speak TLS from the first byte (port-465 style) instead of STARTTLS.",
         parse=parse_bool,
+        env=("MAILYARD_SMTP_TLS_IMPLICIT", "MP_SMTP_REQUIRE_TLS"),
     )
     smtp_require_tls: bool = setting(
-        False, "Refuse MAIL until the client has used STARTTLS.", parse=parse_bool
+        False,
+        "Refuse MAIL until the client has used STARTTLS.",
+        parse=parse_bool,
+        env=("MAILYARD_SMTP_REQUIRE_TLS", "MP_SMTP_REQUIRE_STARTTLS"),
     )
     smtp_auth_file: str | None = setting(
         None,
         "Accept only the user:password pairs in this file (default: any credentials).",
         kind="path",
+        env=("MAILYARD_SMTP_AUTH_FILE", "MP_SMTP_AUTH_FILE"),
     )
     smtp_idle_timeout: float = setting(
         300.0,
@@ -349,11 +373,13 @@ class Settings:
         False,
         "Serve Mailpit's chaos API (GET/PUT /api/v1/chaos) over the SMTP faults.",
         parse=parse_bool,
+        env=("MAILYARD_ENABLE_CHAOS", "MP_ENABLE_CHAOS"),
     )
     chaos_triggers: str | None = setting(
         None,
         "Mailpit's chaos triggers at start, e.g. 'Sender:451:5,Recipient:550:10' (implies "
         "--enable-chaos).",
+        env=("MAILYARD_CHAOS_TRIGGERS", "MP_CHAOS_TRIGGERS"),
     )
     clock_control: bool = setting(
         False,
@@ -416,25 +442,28 @@ class Settings:
     webhooks: tuple[str, ...] = setting(
         (),
         "Webhook endpoints registered at start, comma separated, each FORMAT=URL with FORMAT "
-        "sns, eventbridge, resend or mailpit (e.g. resend=http://127.0.0.1:3000/hooks).",
+        "sns, eventbridge, resend, mailpit or auth (e.g. resend=http://127.0.0.1:3000/hooks).",
         parse=csv,
         kind="list",
     )
     webhook_url: str | None = setting(
         None,
         "Mailpit's new-message webhook: POST each new message's summary to this URL.",
+        env=("MAILYARD_WEBHOOK_URL", "MP_WEBHOOK_URL"),
     )
     webhook_limit: float = setting(
         1.0,
         "Mailpit's --webhook-limit: at most one new-message post per this many seconds.",
         parse=parse_duration,
         kind="duration",
+        env=("MAILYARD_WEBHOOK_LIMIT", "MP_WEBHOOK_LIMIT"),
     )
     webhook_delay: float = setting(
         0.0,
         "Mailpit's --webhook-delay: wait this long before each new-message post.",
         parse=parse_duration,
         kind="duration",
+        env=("MAILYARD_WEBHOOK_DELAY", "MP_WEBHOOK_DELAY"),
     )
     webhook_retry_scale: float = setting(
         1.0,
@@ -620,10 +649,11 @@ class Settings:
 
     def secrets(self) -> tuple[str, ...]:
         """The values of every secret setting that is set (to redact them from any output)."""
+        known = options()  # one build, not one per field (each is ~1 ms of the cold start)
         return tuple(
             str(getattr(self, f.name))
             for f in dataclasses.fields(self)
-            if options().get(f.name, _NO_OPTION).secret and getattr(self, f.name)
+            if known.get(f.name, _NO_OPTION).secret and getattr(self, f.name)
         )
 
 
@@ -704,6 +734,15 @@ def check(settings: Settings) -> None:
     for name in ("auth_reset_ttl", "auth_verify_ttl"):
         if getattr(settings, name) < 1:
             raise SettingsError("--" + name.replace("_", "-"), "must be at least 1 second")
+
+
+def unread_mailpit_variables(env: Mapping[str, str] | None = None) -> list[str]:
+    """Mailpit's `MP_*` variables set in `env` (this process's by default) that mailyard does
+    not read: a compose file moved over from Mailpit should say what it lost, not lose it
+    quietly (MP_UI_AUTH_FILE unread would be an inbox open to anyone)."""
+    read = {variable for option in options().values() for variable in option.env}
+    environ = os.environ if env is None else env
+    return sorted(name for name in environ if name.startswith("MP_") and name not in read)
 
 
 def from_process(flags: Mapping[str, Any] | None = None) -> Settings:
