@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mailyard.sandbox.store.writer import Tx, Writer
 
@@ -185,37 +185,35 @@ class Webhooks:
         self, delivery: Delivery, attempt: Attempt, status: str, next_attempt: float
     ) -> Delivery:
         """Record an attempt and what follows it (succeeded, failed, pending again)."""
+        (updated,) = await self.attempted_many([(delivery, attempt, status, next_attempt)])
+        return updated
 
-        def job(tx: Tx) -> Delivery:
-            tx.execute(
+    async def attempted_many(
+        self, items: list[tuple[Delivery, Attempt, str, float]]
+    ) -> list[Delivery]:
+        """Record attempts in one job (the dispatcher gathers those of one loop iteration)."""
+
+        def job(tx: Tx) -> list[Delivery]:
+            tx.conn.executemany(
                 "INSERT INTO webhook_attempts (delivery, at, status_code, latency_ms, response, "
                 "error) VALUES (?,?,?,?,?,?)",
-                (
-                    delivery.id,
-                    attempt.at,
-                    attempt.status_code,
-                    attempt.latency_ms,
-                    attempt.response,
-                    attempt.error,
-                ),
+                [
+                    (d.id, a.at, a.status_code, a.latency_ms, a.response, a.error)
+                    for d, a, _, _ in items
+                ],
             )
-            tx.execute(
+            tx.conn.executemany(
                 "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, "
                 "next_attempt = ? WHERE id = ?",
-                (status, next_attempt, delivery.id),
+                [(status, after, d.id) for d, _, status, after in items],
             )
-            return Delivery(
-                delivery.id,
-                delivery.webhook,
-                delivery.event,
-                delivery.message_key,
-                status,
-                delivery.attempts + 1,
-                next_attempt,
-                delivery.created,
-            )
+            # The payload goes with it: a retry of an auth event re-sends the stored body.
+            return [
+                replace(d, status=status, attempts=d.attempts + 1, next_attempt=after)
+                for d, _, status, after in items
+            ]
 
-        return await self._writer.run(job)
+        return await self._writer.run(job) if items else []
 
     async def requeue(self, ids: list[int], now: float) -> list[Delivery]:
         """Send these again now (a manual redelivery, or an SNS subscription just confirmed)."""
@@ -258,6 +256,29 @@ class Webhooks:
             .fetchone()
         )
         return _delivery(row) if row else None
+
+    def recent(self, webhook_id: str, limit: int = 50) -> list[tuple[Delivery, list[Attempt]]]:
+        """A webhook's newest deliveries, newest first, each with its attempts (oldest first):
+        two queries, whatever `limit` (at most 1000)."""
+        reader = self._reader()
+        found = [
+            _delivery(row)
+            for row in reader.execute(
+                f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook = ? "
+                "ORDER BY id DESC LIMIT ?",
+                (webhook_id, min(limit, 1000)),
+            )
+        ]
+        attempts: dict[int, list[Attempt]] = {d.id: [] for d in found}
+        if found:
+            marks = ",".join("?" * len(found))
+            for a in reader.execute(
+                "SELECT delivery, at, status_code, latency_ms, response, error FROM "
+                f"webhook_attempts WHERE delivery IN ({marks}) ORDER BY id",
+                [d.id for d in found],
+            ):
+                attempts[int(a[0])].append(Attempt(float(a[1]), a[2], float(a[3]), a[4], a[5]))
+        return [(d, attempts[d.id]) for d in found]
 
     def deliveries(
         self, webhook_id: str, *, after: int = 0, limit: int = 100

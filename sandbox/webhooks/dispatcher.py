@@ -1,21 +1,21 @@
 """Delivering events to webhook endpoints: at least once, retried on the providers' schedules,
 every attempt recorded, and no endpoint able to slow ingest or another endpoint.
 
-    dispatcher = Dispatcher(store, bus, clock, client, formats)
+    dispatcher = Dispatcher(store, bus, clock, client, formats, about)
     dispatcher.start()   # listens for EventsOccurred (MessageStored for Mailpit's format,
                          # AuthEvent for the auth service's lifecycle webhooks)
 
 A delivery row is written before its first attempt, so a crash between the two retries it at
-the next start. Attempts run as their own tasks, at most `per_endpoint` at once for one endpoint
-(a hanging endpoint fills only its own slots), each with a deadline. Retries are timers on the
-injected clock: moving the clock in a test makes them happen now.
+the next start. Attempts run in a lane per endpoint (`attempts.Attempts`: at most
+`per_endpoint` at once, so a hanging endpoint fills only its own), each with a deadline, and
+yield to ingest while mail arrives faster than the loop keeps up (`pacing.Pacer`). Retries are
+timers on the injected clock: moving the clock in a test makes them happen now.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import random
 import secrets
 from collections import OrderedDict
@@ -29,19 +29,12 @@ from mailyard.sandbox.events import Bus, MessageStored
 from mailyard.sandbox.simulate.payloads import About
 from mailyard.sandbox.store import Store
 from mailyard.sandbox.store.deliveries import EventsOccurred, StoredEvent
-from mailyard.sandbox.store.webhooks import FORMATS, Attempt, Delivery, Endpoint
-from mailyard.sandbox.webhooks.formats import (
-    RETRIES,
-    TIMEOUT,
-    Formats,
-    Request,
-    event_name,
-    wants,
-)
+from mailyard.sandbox.store.webhooks import FORMATS, Delivery, Endpoint
+from mailyard.sandbox.webhooks.attempts import Attempts
+from mailyard.sandbox.webhooks.formats import TIMEOUT, Formats, Request, event_names, wants
+from mailyard.sandbox.webhooks.pacing import Pacer
 from mailyard.sandbox.webhooks.svix_signing import new_secret
-from mailyard.senders.webhook import Answer, Target, WebhookClient
-
-log = logging.getLogger("mailyard.webhooks")
+from mailyard.senders.webhook import Target, WebhookClient
 
 AboutLookup = Callable[[str], About | None]
 CACHE = 256  # messages whose parsed form is kept for rendering their events
@@ -65,6 +58,7 @@ class Dispatcher:
         rng: random.Random | None = None,
         mailpit_limit: float = 1.0,
         mailpit_delay: float = 0.0,
+        pacer: Pacer | None = None,
     ) -> None:
         self._store = store
         self._bus = bus
@@ -73,15 +67,22 @@ class Dispatcher:
         self.formats = formats
         self._about_lookup = about
         self._about: OrderedDict[str, About | None] = OrderedDict()
-        self.retry_scale = retry_scale
-        self.timeout = timeout
-        self._per_endpoint = per_endpoint
         self._rng = rng or random.Random()
-        self._slots: dict[str, asyncio.Semaphore] = {}
-        self._endpoints: list[Endpoint] = []
+        self._endpoints: dict[str, Endpoint] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._unlisten: list[Callable[[], None]] = []
-        self.sent = 0
+        self.pacer = pacer or Pacer()
+        self.attempts = Attempts(
+            store,
+            clock,
+            client,
+            self._request,
+            self._endpoints.get,
+            retry_scale=retry_scale,
+            timeout=timeout,
+            per_endpoint=per_endpoint,
+            pacer=self.pacer,
+        )
         # Mailpit's --webhook-limit (at most one post per N seconds; the rest are dropped, as
         # Mailpit drops them) and --webhook-delay.
         self._mailpit_limit = mailpit_limit
@@ -90,8 +91,13 @@ class Dispatcher:
 
     # -- lifecycle --------------------------------------------------------------------------
 
+    @property
+    def sent(self) -> int:
+        """Deliveries that succeeded since the start."""
+        return self.attempts.sent
+
     def start(self) -> None:
-        self._endpoints = self._store.webhooks.endpoints()
+        self._reload()
         self._unlisten = [
             self._bus.listen(self._on_events, EventsOccurred),
             self._bus.listen(self._on_stored, MessageStored),
@@ -103,15 +109,24 @@ class Dispatcher:
     async def close(self) -> None:
         for unlisten in self._unlisten:
             unlisten()
+        self.pacer.close()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.attempts.close()
         await self._client.aclose()
 
     async def idle(self) -> None:
-        """Return once every attempt started so far has finished (for tests)."""
-        while self._tasks:
+        """Return once every attempt started so far has finished and is recorded (tests)."""
+        while self._tasks or self.attempts.busy:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            await self.attempts.idle()
+
+    def _reload(self) -> None:
+        # A dict that is updated in place: `Attempts` reads endpoints through its `get`.
+        found = {e.id: e for e in self._store.webhooks.endpoints()}
+        self._endpoints.clear()
+        self._endpoints.update(found)
 
     # -- endpoints ---------------------------------------------------------------------------
 
@@ -149,28 +164,29 @@ class Dispatcher:
             confirmed=endpoint_format != "sns",
         )
         await self._store.webhooks.add(endpoint)
-        self._endpoints = self._store.webhooks.endpoints()
+        self._reload()
         if endpoint_format == "sns":
             self._spawn(self._confirm_subscription(endpoint))
         return endpoint
 
     def endpoints(self) -> list[Endpoint]:
-        return list(self._endpoints)
+        return list(self._endpoints.values())
 
     async def unregister(self, webhook_id: str) -> bool:
         removed = await self._store.webhooks.remove(webhook_id)
-        self._endpoints = self._store.webhooks.endpoints()
+        self._reload()
         return removed
 
     async def confirmed(self, token: str) -> Endpoint | None:
         """An SNS receiver visited its SubscribeURL: start (and release) its deliveries."""
         endpoint = next(
-            (e for e in self._endpoints if e.format == "sns" and e.secret == token), None
+            (e for e in self._endpoints.values() if e.format == "sns" and e.secret == token),
+            None,
         )
         if endpoint is None:
             return None
         await self._store.webhooks.confirm(endpoint.id)
-        self._endpoints = self._store.webhooks.endpoints()
+        self._reload()
         held = [d.id for d in self._store.webhooks.held(endpoint.id)]
         for delivery in await self._store.webhooks.requeue(held, self._clock.now()):
             self._attempt_soon(delivery)
@@ -187,20 +203,21 @@ class Dispatcher:
 
     def _on_events(self, told: EventsOccurred) -> None:
         wanted: list[tuple[Endpoint, StoredEvent]] = []
-        for endpoint in self._endpoints:
+        for endpoint in self._endpoints.values():
             if endpoint.format in ("mailpit", "auth"):
                 continue
             for event in told.events:
-                if wants(endpoint, event_name(endpoint.format, event), event.mailbox):
+                if wants(endpoint, event_names(endpoint.format, event), event.mailbox):
                     wanted.append((endpoint, event))
         if wanted:
             self._spawn(self._create(wanted))
 
     def _on_stored(self, stored: MessageStored) -> None:
+        self.pacer.ingested()
         now = self._clock.now()
         wanted = []
-        for endpoint in self._endpoints:
-            if endpoint.format != "mailpit" or not wants(endpoint, "new", stored.mailbox):
+        for endpoint in self._endpoints.values():
+            if endpoint.format != "mailpit" or not wants(endpoint, ("new",), stored.mailbox):
                 continue
             last = self._mailpit_last.get(endpoint.id)
             if last is not None and now - last < self._mailpit_limit:
@@ -212,7 +229,9 @@ class Dispatcher:
 
     def _on_auth(self, event: AuthEvent) -> None:
         wanted = [
-            e for e in self._endpoints if e.format == "auth" and wants(e, event.type, mailbox="")
+            e
+            for e in self._endpoints.values()
+            if e.format == "auth" and wants(e, (event.type,), mailbox="")
         ]
         if wanted:
             body = json.dumps(event.payload(), ensure_ascii=False, separators=(",", ":"))
@@ -236,9 +255,10 @@ class Dispatcher:
             )
             for endpoint, event in wanted
         ]
-        for delivery in await self._store.webhooks.create(items, now):
+        made = await self._store.webhooks.create(items, now)
+        for delivery, (_, event) in zip(made, wanted, strict=True):
             if delivery.status == "pending":
-                self._attempt_soon(delivery)
+                self._attempt_soon(delivery, event)
 
     async def _create_for_message(self, wanted: list[Endpoint], stored: MessageStored) -> None:
         items = [(e.id, stored.seq, stored.id, "pending") for e in wanted]
@@ -256,39 +276,26 @@ class Dispatcher:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _attempt_soon(self, delivery: Delivery) -> None:
-        self._spawn(self._attempt(delivery))
+    def _attempt_soon(self, delivery: Delivery, event: StoredEvent | None = None) -> None:
+        self.attempts.submit(delivery, event)
 
     def _at(self, when: float, delivery: Delivery) -> None:
-        self._clock.call_at(when, lambda: self._attempt_soon(delivery))
+        self.attempts.at(when, delivery)
 
-    async def _attempt(self, delivery: Delivery) -> None:
-        endpoint = next((e for e in self._endpoints if e.id == delivery.webhook), None)
-        if endpoint is None:
-            return  # unregistered meanwhile
-        slots = self._slots.setdefault(endpoint.id, asyncio.Semaphore(self._per_endpoint))
-        async with slots:
-            now = self._clock.now()
-            try:
-                request = self._request(endpoint, delivery, now)
-            except LookupError as exc:  # the message was deleted before its event went out
-                answer = Answer(None, 0.0, error=str(exc))
-                await self._record(endpoint, delivery, answer, now, final=True)
-                return
-            answer = await self._client.post(
-                endpoint.url, request.body, request.headers, timeout=self.timeout
-            )
-        await self._record(endpoint, delivery, answer, now)
-
-    def _request(self, endpoint: Endpoint, delivery: Delivery, now: float) -> Request:
+    def _request(
+        self,
+        endpoint: Endpoint,
+        delivery: Delivery,
+        event: StoredEvent | None,
+        signed_at: float,
+    ) -> Request:
+        if endpoint.format == "sns" and delivery.event == 0:
+            return self.formats.confirmation(endpoint, delivery.created, delivery.message_key)
         if endpoint.format in ("mailpit", "auth"):
-            return self.formats.build(endpoint, delivery, None, None, now)
-        events = self._store.deliveries.events(
-            after=delivery.event - 1, limit=1, include_scheduled=True
-        )
-        event = events[0] if events and events[0].id == delivery.event else None
-        about = self._about_of(event.message_id) if event is not None else None
-        return self.formats.build(endpoint, delivery, event, about, now)
+            return self.formats.build(endpoint, delivery, None, self._about_of, signed_at)
+        if event is None:
+            event = self._store.deliveries.by_ids([delivery.event]).get(delivery.event)
+        return self.formats.build(endpoint, delivery, event, self._about_of, signed_at)
 
     def _about_of(self, message_id: str) -> About | None:
         if message_id in self._about:
@@ -300,51 +307,11 @@ class Dispatcher:
             self._about.popitem(last=False)
         return found
 
-    async def _record(
-        self,
-        endpoint: Endpoint,
-        delivery: Delivery,
-        answer: Answer,
-        at: float,
-        *,
-        final: bool = False,
-    ) -> None:
-        attempt = Attempt(at, answer.status, answer.latency_ms, answer.snippet, answer.error)
-        schedule = RETRIES.get(endpoint.format, ())
-        permanent = (
-            endpoint.format == "sns"
-            and answer.status is not None
-            and (400 <= answer.status < 500 and answer.status != 429)
-        )  # SNS does not retry a 4xx other than 429
-        if answer.ok:
-            status, next_attempt = "succeeded", at
-            self.sent += 1
-        elif final or permanent or delivery.attempts >= len(schedule):
-            status, next_attempt = "failed", at
-        else:
-            status = "pending"
-            next_attempt = at + schedule[delivery.attempts] * self.retry_scale
-        updated = await self._store.webhooks.attempted(delivery, attempt, status, next_attempt)
-        if status == "pending":
-            self._at(next_attempt, updated)
-        elif status == "failed":
-            log.warning(
-                "webhook %s gave up on delivery %d after %d attempts: %s",
-                endpoint.id,
-                delivery.id,
-                updated.attempts,
-                answer.error or f"HTTP {answer.status}",
-            )
-
     async def _confirm_subscription(self, endpoint: Endpoint) -> None:
-        now = self._clock.now()
+        # A delivery like any other (event 0), so it is retried, logged and can be redelivered;
+        # its message key is the confirmation's MessageId, kept by every retry as SNS keeps it.
+        key = self.formats.message_key(endpoint, self._clock.now(), self._rng)
         (delivery,) = await self._store.webhooks.create(
-            [(endpoint.id, 0, "SubscriptionConfirmation", "pending")], now
+            [(endpoint.id, 0, key, "pending")], self._clock.now()
         )
-        request = self.formats.confirmation(endpoint, now, self._rng)
-        answer = await self._client.post(
-            endpoint.url, request.body, request.headers, timeout=self.timeout
-        )
-        attempt = Attempt(now, answer.status, answer.latency_ms, answer.snippet, answer.error)
-        status = "succeeded" if answer.ok else "failed"
-        await self._store.webhooks.attempted(delivery, attempt, status, now)
+        self._attempt_soon(delivery)

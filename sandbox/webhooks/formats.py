@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -53,6 +54,7 @@ RETRIES: dict[str, tuple[float, ...]] = {
     "auth": (5, 300, 1800, 7200, 18000, 36000, 36000),  # Standard Webhooks suggest Svix's
 }
 TIMEOUT = 15.0  # seconds an endpoint has to answer an attempt
+RENDERED = 4096  # events whose rendered JSON is kept (per provider shape), oldest dropped first
 
 
 @dataclass(frozen=True)
@@ -62,21 +64,26 @@ class Request:
 
 
 MessageJSON = Callable[[str], dict[str, object] | None]
+AboutLookup = Callable[[str], About | None]
 
 
-def event_name(endpoint_format: str, event: StoredEvent) -> str:
-    """The event's name in the receiver's vocabulary (what an endpoint's filter lists)."""
+def event_names(endpoint_format: str, event: StoredEvent) -> tuple[str, ...]:
+    """The event's names in the receiver's vocabulary (what an endpoint's filter lists): for
+    EventBridge its `detail-type` ("Email Bounced") and SES's `eventType` ("Bounce"), which
+    EventBridge rules match as `detail.eventType`."""
     if endpoint_format == "resend":
-        return resend_event_type(event.kind)
+        return (resend_event_type(event.kind),)
     name = ses_event_type(event.step)
-    return DETAIL_TYPES.get(name, name) if endpoint_format == "eventbridge" else name
+    return (DETAIL_TYPES.get(name, name), name) if endpoint_format == "eventbridge" else (name,)
 
 
-def wants(endpoint: Endpoint, name: str, mailbox: str) -> bool:
+def wants(endpoint: Endpoint, names: tuple[str, ...], mailbox: str) -> bool:
     """Whether the endpoint takes this event (its mailbox and its event filter)."""
     if not endpoint.enabled or (endpoint.mailbox is not None and endpoint.mailbox != mailbox):
         return False
-    return not endpoint.events or name in endpoint.events or name.lower() in endpoint.events
+    if not endpoint.events:
+        return True
+    return any(name in endpoint.events or name.lower() in endpoint.events for name in names)
 
 
 class Formats:
@@ -96,20 +103,28 @@ class Formats:
         self.region = region
         self.account = account
         self._message_json = message_json or (lambda message_id: None)
+        self._recent: OrderedDict[tuple[int, str], str] = OrderedDict()
 
     def sns_key(self) -> SigningKey:
         """The key SNS envelopes are signed with (its certificate is served at CERT_PATH)."""
         return self._sns_key()
 
     def subscription(self, endpoint: Endpoint) -> Subscription:
-        base = self._base_url().rstrip("/")
-        topic = f"arn:aws:sns:{self.region}:{self.account}:mailyard-{endpoint.id}"
+        return self.subscription_to(f"mailyard-{endpoint.id}", endpoint.id)
+
+    def subscription_to(self, topic: str, subscription_id: str) -> Subscription:
+        """A subscription to one of mailyard's topics, its URLs on mailyard's public URL."""
+        arn = f"arn:aws:sns:{self.region}:{self.account}:{topic}"
         return Subscription(
-            topic_arn=topic,
-            subscription_arn=f"{topic}:{endpoint.id}",
-            signing_cert_url=base + CERT_PATH,
-            service_url=base + SERVICE_PATH,
+            topic_arn=arn,
+            subscription_arn=f"{arn}:{subscription_id}",
+            signing_cert_url=self.public_url(CERT_PATH),
+            service_url=self.public_url(SERVICE_PATH),
         )
+
+    def public_url(self, path: str) -> str:
+        """`path` on the URL receivers reach mailyard at."""
+        return self._base_url().rstrip("/") + path
 
     def message_key(self, endpoint: Endpoint, at: float, rng: random.Random) -> str:
         """The id every attempt of one delivery repeats."""
@@ -119,11 +134,12 @@ class Formats:
             return sns_message_id(rng)
         return eventbridge_id(rng)
 
-    def confirmation(self, endpoint: Endpoint, at: float, rng: random.Random) -> Request:
+    def confirmation(self, endpoint: Endpoint, at: float, message_id: str) -> Request:
+        """The SubscriptionConfirmation an SNS endpoint gets first (and on each retry)."""
         request = subscription_confirmation(
             self.subscription(endpoint),
             self._sns_key(),
-            message_id=sns_message_id(rng),
+            message_id=message_id,
             token=endpoint.secret,
             at=at,
         )
@@ -134,41 +150,64 @@ class Formats:
         endpoint: Endpoint,
         delivery: Delivery,
         event: StoredEvent | None,
-        about: About | None,
-        now: float,
+        about: AboutLookup,
+        signed_at: float,
     ) -> Request:
-        """The request of one attempt."""
+        """The request of one attempt; `signed_at` is the svix-timestamp (the real time)."""
         if endpoint.format == "mailpit":
             summary = self._message_json(delivery.message_key)
             body = json.dumps(summary or {}, ensure_ascii=False).encode()
             return Request(body, {"content-type": "application/json"})
         if endpoint.format == "auth":
             body = delivery.payload.encode()
-            headers = svix_headers(endpoint.secret, delivery.message_key, int(now), body)
+            headers = svix_headers(endpoint.secret, delivery.message_key, int(signed_at), body)
             return Request(body, {k.replace("svix-", "webhook-"): v for k, v in headers.items()})
-        if event is None or about is None:
+        if event is None:
             raise LookupError("the event or its message is gone")
         if endpoint.format == "resend":
-            body = payload_json(render(event, about, "resend")).encode()
+            body = self._rendered(event, "resend", about).encode()
             return Request(
-                body, svix_headers(endpoint.secret, delivery.message_key, int(now), body)
+                body, svix_headers(endpoint.secret, delivery.message_key, int(signed_at), body)
             )
-        record = render(event, about, "ses")
+        record = self._rendered(event, "ses", about)
         if endpoint.format == "eventbridge":
             wrapped = eventbridge_event(
-                record,
+                {"eventType": ses_event_type(event.step)},
                 event_id=delivery.message_key,
                 account=self.account,
                 region=self.region,
                 at=event.due,
             )
-            return Request(json.dumps(wrapped).encode(), {"content-type": "application/json"})
+            # The record is spliced in as rendered: the same bytes for every endpoint.
+            head = json.dumps({k: v for k, v in wrapped.items() if k != "detail"})
+            return Request(
+                f'{head[:-1]}, "detail": {record}}}'.encode(), {"content-type": "application/json"}
+            )
         sent = notification(
             self.subscription(endpoint),
             self._sns_key(),
-            ses_message(event_json(record)),
+            ses_message(record),
             message_id=delivery.message_key,
             at=event.due,
             subject=SES_SUBJECT,
         )
         return Request(sent.body, dict(sent.headers))
+
+    def _rendered(self, event: StoredEvent, provider: str, about: AboutLookup) -> str:
+        """The event's JSON in `provider`'s shape (`resend`: the webhook body; `ses`: the event
+        record), rendered once for all endpoints: rendering is deterministic, and with ten
+        endpoints it cost more than everything else of a delivery together (measured)."""
+        key = (event.id, provider)
+        found = self._recent.get(key)
+        if found is not None:
+            self._recent.move_to_end(key)
+            return found
+        message = about(event.message_id)
+        if message is None:
+            raise LookupError("the event or its message is gone")
+        record = render(event, message, provider)
+        text = payload_json(record) if provider == "resend" else event_json(record)
+        self._recent[key] = text
+        if len(self._recent) > RENDERED:
+            self._recent.popitem(last=False)
+        return text

@@ -27,8 +27,9 @@ The HTTP client is injected (`httpx.AsyncClient`), as are the time and the rando
 from __future__ import annotations
 
 import random
+import socket
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import httpx
@@ -71,13 +72,15 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class Check:
-    """One probe's result: what was sent, the status it got (None: no answer), the verdict."""
+    """One probe's result: what was sent, the status it got (None: no answer, and `error` says
+    why), the verdict."""
 
     name: str
     sent: str
     status: int | None
     verdict: Verdict
     advice: str
+    error: str | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -86,7 +89,22 @@ class Check:
             "status": self.status,
             "verdict": self.verdict.value,
             "advice": self.advice,
+            "error": self.error,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Check:
+        """A check as `as_json` wrote it (a report that came over HTTP)."""
+        status = data.get("status")
+        error = data.get("error")
+        return cls(
+            str(data["name"]),
+            str(data["sent"]),
+            status if isinstance(status, int) else None,
+            Verdict(str(data["verdict"])),
+            str(data["advice"]),
+            error if isinstance(error, str) else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -101,8 +119,31 @@ class Report:
         """True if any check failed (the CLI then exits non-zero)."""
         return any(c.verdict is Verdict.FAIL for c in self.checks)
 
+    @property
+    def unreachable(self) -> str | None:
+        """Why the genuine event got no HTTP answer at all (connection refused, a name that
+        does not resolve, a timeout), or None: then the verdicts are about the receiver."""
+        first = self.checks[0] if self.checks else None
+        if first is None or first.status is not None:
+            return None
+        return first.error or "no answer"
+
     def verdicts(self) -> dict[str, Verdict]:
         return {c.name: c.verdict for c in self.checks}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Report:
+        """A report as `as_json` wrote it."""
+        checks = data.get("checks")
+        unobservable = data.get("unobservable")
+        return cls(
+            str(data["url"]),
+            str(data["format"]),
+            tuple(Check.from_json(c) for c in checks if isinstance(c, Mapping))
+            if isinstance(checks, list)
+            else (),
+            tuple(str(u) for u in unobservable) if isinstance(unobservable, list) else (),
+        )
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -151,8 +192,11 @@ async def check_receiver(
     checks: list[Check] = []
     genuine_accepted = True
     for probe in probes:
-        statuses = [await _post(client, url, r.body, r.headers, timeout) for r in probe.requests]
-        check = judge(probe, statuses, genuine_accepted=genuine_accepted)
+        answers = [await _post(client, url, r.body, r.headers, timeout) for r in probe.requests]
+        check = judge(probe, [status for status, _ in answers], genuine_accepted=genuine_accepted)
+        error = next((error for _, error in answers if error is not None), None)
+        if error is not None:
+            check = replace(check, error=error)
         if probe.name == "valid":
             genuine_accepted = check.verdict is Verdict.PASS
         checks.append(check)
@@ -191,9 +235,28 @@ def judge(probe: Probe, statuses: Sequence[int | None], *, genuine_accepted: boo
 
 async def _post(
     client: httpx.AsyncClient, url: str, body: bytes, headers: Mapping[str, str], timeout: float
-) -> int | None:
+) -> tuple[int | None, str | None]:
+    """(the status, None), or (None, why there was no answer)."""
     try:
         response = await client.post(url, content=body, headers=dict(headers), timeout=timeout)
-    except httpx.HTTPError:
-        return None
-    return response.status_code
+    except httpx.TimeoutException:
+        return None, f"no answer within {timeout:g} s"
+    except httpx.HTTPError as exc:
+        return None, _reason(exc)
+    return response.status_code, None
+
+
+def _reason(exc: httpx.HTTPError) -> str:
+    """What stopped the request, in words: `connection refused`, `the host name does not
+    resolve`, else the error's own text."""
+    cause: BaseException | None = exc
+    for _ in range(8):  # the chain is short (httpx -> httpcore -> anyio -> OSError); bounded
+        if cause is None:
+            break
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, socket.gaierror):
+            return "the host name does not resolve"
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc) or type(exc).__name__
+    return text[:1].lower() + text[1:]

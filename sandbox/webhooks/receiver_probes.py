@@ -9,6 +9,7 @@ way. What a correct receiver answers:
 | valid | 2xx | 2xx |
 | duplicate: the same id again (a provider retry) | 2xx | 2xx |
 | tampered body | 4xx | 4xx |
+| tampered retry: the genuine id and signature, the body changed | 4xx | 4xx |
 | wrong secret / wrong key | 4xx | 4xx |
 | malformed signature (`v1` without comma / not base64) | 4xx, not 5xx | 4xx, not 5xx |
 | stale timestamp (10 min old, fresh id) | 4xx | either (SNS sets no window) |
@@ -88,6 +89,9 @@ class SvixTarget:
 
     secret: str
 
+    def __post_init__(self) -> None:
+        svix.secret_key(self.secret)  # InvalidInputError (field `secret`) if it is no secret
+
 
 @dataclass(frozen=True)
 class SNSTarget:
@@ -139,6 +143,10 @@ def svix_probes(target: SvixTarget, now: float, rng: random.Random) -> list[Prob
             signed(first.body, stamp, first_id),
         ),
         _tampered(replace(tampered, body=_spoil(tampered.body))),
+        _tampered_retry(
+            f"svix-id {first_id} again, its signature kept, the body changed",
+            replace(first, body=_spoil(first.body)),
+        ),
         Probe(
             "wrong-secret",
             "email.delivered signed with another whsec_ secret",
@@ -213,8 +221,7 @@ def sns_probes(target: SNSTarget, now: float, rng: random.Random) -> list[Probe]
 
     first = signed(message(Kind.DELIVERY))
     tampered = signed(message(Kind.DELIVERY))
-    fields = dict(tampered.fields)
-    fields["Message"] = fields["Message"].replace("recipient@example.com", "attacker@example.com")
+    fields = _spoil_message(tampered.fields)
     malformed = signed(message(Kind.DELIVERY))
     bad_signature = {**malformed.fields, "Signature": "not base64!"}
     other_topic = replace(
@@ -232,6 +239,10 @@ def sns_probes(target: SNSTarget, now: float, rng: random.Random) -> list[Probe]
             f"MessageId {first.message_id} again, byte for byte (an SNS retry)", _request(first)
         ),
         _tampered(_request(tampered, fields)),
+        _tampered_retry(
+            f"MessageId {first.message_id} again, its Signature kept, the Message changed",
+            _request(first, _spoil_message(first.fields)),
+        ),
         Probe(
             "wrong-key",
             "a Notification signed with another key, at the trusted cert URL",
@@ -332,6 +343,13 @@ def _request(sent: SNSRequest, fields: Mapping[str, str] | None = None) -> Reque
     return Request(("{\n" + lines + "\n}").encode(), sent.headers)
 
 
+def _spoil_message(fields: Mapping[str, str]) -> dict[str, str]:
+    """An SNS message's fields with the recipient in `Message` changed after signing."""
+    spoilt = dict(fields)
+    spoilt["Message"] = spoilt["Message"].replace("recipient@example.com", "attacker@example.com")
+    return spoilt
+
+
 def _spoil(body: bytes) -> bytes:
     """The body with one value changed after signing (still valid JSON)."""
     return body.replace(b"delivered@resend.dev", b"attacker@resend.dev", 1)
@@ -368,6 +386,20 @@ def _tampered(request: Request) -> Probe:
         (request,),
         "accepted a body its signature does not cover: verify the raw body bytes",
         "refused a tampered body",
+    )
+
+
+def _tampered_retry(sent: str, request: Request) -> Probe:
+    # The mistake: looking the id up before verifying (`if seen(id): return 200`, or "verified
+    # once, trusted after"). A known id proves nothing; only the signature over these bytes does.
+    return Probe(
+        "tampered-retry",
+        sent,
+        Expect.REJECT,
+        (request,),
+        "accepted a changed body because its id was known: verify the signature of every"
+        " request before looking its id up",
+        "refused a changed body under a known id",
     )
 
 

@@ -20,6 +20,11 @@ COMMANDS = {
         "checklist_command",
         "Run the spec's verification checklist against an auth service.",
     ),
+    "webhook-check": (
+        "webhook_check",
+        "webhook_check_command",
+        "Send a webhook receiver forged, stale and duplicate events; report what it accepted.",
+    ),
 }
 
 

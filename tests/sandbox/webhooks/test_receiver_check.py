@@ -125,6 +125,7 @@ RESEND_ALL_PASS = {
     "valid": P,
     "duplicate": P,
     "tampered-body": P,
+    "tampered-retry": P,
     "wrong-secret": P,
     "malformed-signature": P,
     "stale-timestamp": P,
@@ -148,6 +149,7 @@ async def test_a_receiver_that_verifies_nothing_is_flagged_for_every_forgery() -
     assert report.verdicts() == {
         **RESEND_ALL_PASS,
         "tampered-body": F,
+        "tampered-retry": F,
         "wrong-secret": F,
         "malformed-signature": F,
         "stale-timestamp": F,
@@ -207,6 +209,7 @@ async def test_an_unreachable_receiver_fails_the_genuine_event() -> None:
             timeout=2,
         )
     assert report.verdicts()["valid"] is F and report.checks[0].status is None
+    assert report.unreachable == "connection refused"
     assert report.verdicts()["tampered-body"] is U
 
 
@@ -216,7 +219,8 @@ async def test_report_json_and_table() -> None:
     assert data["format"] == "resend" and data["failed"] is True
     checks = data["checks"]
     assert isinstance(checks, list) and checks[0]["name"] == "valid"
-    assert set(checks[0]) == {"name", "sent", "status", "verdict", "advice"}
+    assert set(checks[0]) == {"name", "sent", "status", "verdict", "advice", "error"}
+    assert Report.from_json(data) == report
     assert json.loads(json.dumps(data)) == data
     table = report.table()
     assert table.splitlines()[0] == f"webhook-check {report.url} (resend)"
@@ -237,7 +241,7 @@ async def test_the_probes_are_deterministic_given_the_seed_and_time() -> None:
             await check_receiver(
                 client, url, SvixTarget(SECRET), now=1_800_000_000, rng=random.Random(5)
             )
-    assert sent[0] == sent[1] and len(sent[0]) == 10
+    assert sent[0] == sent[1] and len(sent[0]) == 11
 
 
 # -- SNS-format receivers -------------------------------------------------------------------------
@@ -296,6 +300,7 @@ SNS_CORRECT = {
     "valid": P,
     "duplicate": P,
     "tampered-body": P,
+    "tampered-retry": P,
     "wrong-key": P,
     "malformed-signature": P,
     "untrusted-cert-url": P,
@@ -336,6 +341,7 @@ async def test_an_sns_receiver_that_verifies_nothing_is_caught(
     assert report.verdicts() == {
         **SNS_CORRECT,
         "tampered-body": F,
+        "tampered-retry": F,
         "wrong-key": F,
         "malformed-signature": F,
         "untrusted-cert-url": F,
