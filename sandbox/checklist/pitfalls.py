@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from mailyard.sandbox.checklist.inbox import Arrived
+from mailyard.sandbox.checklist.patience import limit_failure
 from mailyard.sandbox.checklist.report import Result
 from mailyard.sandbox.checklist.state import Run, Spec, describe_response, looked
 from mailyard.sandbox.mail.htmlcheck import HTMLCheckResult, check_html
@@ -115,14 +116,29 @@ def link_origin(run: Run) -> Result:
     )
 
 
-async def _fresh_reset(run: Run, spec: Spec) -> tuple[Arrived, str] | Result:
-    """Ask for another reset email and return it with its token, or the Result saying why not."""
+@dataclass(frozen=True)
+class Fresh:
+    """Another reset email, its token, and what it took to ask for it (a rate limit's wait)."""
+
+    mail: Arrived
+    token: str
+    note: str = ""  # `Patient.note()`: "" unless a 429 was waited out
+
+
+async def _fresh_reset(run: Run, spec: Spec) -> Fresh | Result:
+    """Ask for another reset email and return it with its token, or the Result saying why not.
+    A rate limit the checklist can wait out (Retry-After) is waited out; one it cannot is
+    reported as the limit, not as a fault of the app."""
     if not run.signed_up:
         return spec.not_run("needs the test user of step 2")
     if run.reset_mail is None:
         return spec.not_run("needs reset emails to reach the inbox (steps 4 and 6)")
     cursor = await run.inbox.cursor()
-    response = await run.request_reset(run.user)
+    patient = await run.reset_patiently(run.user)
+    response = patient.response
+    if patient.limited:
+        what = "a second reset request"
+        return spec.failed(limit_failure(what, patient, describe_response(response)))
     if not response.is_success:
         return spec.failed(f"a second reset request answered {describe_response(response)}")
     mail = await run.reset_mail_after(cursor)
@@ -131,7 +147,7 @@ async def _fresh_reset(run: Run, spec: Spec) -> tuple[Arrived, str] | Result:
     link = mail.action_link()
     if link is None:
         return spec.failed("the second reset email has no link with a token", looked(mail))
-    return mail, str(link["token"])
+    return Fresh(mail, str(link["token"]), patient.note())
 
 
 def reachable(run: Run, url: str) -> str:
@@ -150,7 +166,7 @@ async def prefetch(run: Run) -> Result:
     fresh = await _fresh_reset(run, PREFETCH)
     if isinstance(fresh, Result):
         return fresh
-    mail, token = fresh
+    mail, token = fresh.mail, fresh.token
     url = str(mail.action_link()["url"])  # type: ignore[index]
     fetched = []
     for method, agent in SCANNERS:
@@ -178,7 +194,7 @@ async def prefetch(run: Run) -> Result:
         )
     return PREFETCH.passed(
         f"the link was fetched as a scanner does ({seen}); {run.target.confirm_path} still "
-        f"accepted the token afterwards ({answer.status_code})",
+        f"accepted the token afterwards ({answer.status_code}){fresh.note}",
         message,
         fetched=fetched,
     )
@@ -194,27 +210,45 @@ async def expiry(run: Run) -> Result:
     fresh = await _fresh_reset(run, EXPIRY)
     if isinstance(fresh, Result):
         return fresh
-    mail, token = fresh
-    moved, why = await run.inbox.advance_clock(ttl + 1)
+    mail, token = fresh.mail, fresh.token
+    step = ttl + 1
+    moved, why = await run.inbox.advance_clock(step)
     message = looked(mail, str(mail.action_link()["url"]))  # type: ignore[index]
     if not moved:
         return EXPIRY.not_verifiable(
             f"{why}. Start mailyard with --clock-control to let the checklist move its clock "
-            f"past the link's {ttl:g} s lifetime instead of waiting for it",
+            f"past the link's {ttl:g} s lifetime instead of waiting for it{fresh.note}",
             message,
         )
+    # The clock is the server's, shared by everything it runs, and only moves forward: say so.
+    shared = (
+        f"; mailyard's clock is now {_span(step)} ahead for good (it cannot move back): "
+        "delays and held deliveries of anything else on this server due within that time "
+        "have been released"
+    )
     answer = await run.confirm(token, run.new_password + "-expired")
     if answer.is_success:
         return EXPIRY.failed(
             f"{run.target.confirm_path} accepted the token after mailyard's clock moved "
-            f"{ttl + 1:g} s forward, past the link's {ttl:g} s lifetime",
+            f"{step:g} s forward, past the link's {ttl:g} s lifetime{shared}{fresh.note}",
             message,
+            clockAdvancedSeconds=step,
         )
     return EXPIRY.passed(
-        f"after moving mailyard's clock {ttl + 1:g} s forward, {run.target.confirm_path} "
-        f"refused the token ({describe_response(answer)})",
+        f"after moving mailyard's clock {step:g} s forward, {run.target.confirm_path} "
+        f"refused the token ({describe_response(answer)}){shared}{fresh.note}",
         message,
+        clockAdvancedSeconds=step,
     )
+
+
+def _span(seconds: float) -> str:
+    """3601 -> '3601 s (1 h)': the seconds, and hours or minutes when that reads easier."""
+    if seconds >= 3600:
+        return f"{seconds:g} s ({seconds / 3600:.3g} h)"
+    if seconds >= 60:
+        return f"{seconds:g} s ({seconds / 60:.3g} min)"
+    return f"{seconds:g} s"
 
 
 async def plain_text(run: Run) -> Result:

@@ -8,12 +8,14 @@ Steps run in the spec's order; the expiry check runs last because it moves maily
 (with --clock-control), and the report lists everything by number. A step that cannot do its
 work because an earlier one failed reports "not run"; a failure of one check never stops the
 others that can still run. The HTTP client is injected (tests pass one bound to in-process
-apps); so are the timer used for response times and the random source (test addresses, the
-order of the enumeration samples).
+apps); so are the timer used for response times, the sleep that waits out a rate limit's
+Retry-After (`patience`) and the random source (test addresses, the order of the enumeration
+samples).
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -57,6 +59,7 @@ class Checklist:
         timer: Callable[[], float] = time.perf_counter,
         rng: random.Random | None = None,
         reset_subject: str | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.target = target
         self._http = http
@@ -64,6 +67,7 @@ class Checklist:
         self._timer = timer
         self._rng = rng or random.Random()
         self._reset_subject = reset_subject
+        self._sleep = sleep
 
     def _run(self) -> Run:
         tag = f"{self._rng.getrandbits(40):010x}"
@@ -78,6 +82,8 @@ class Checklist:
             new_password=f"Checklist-{tag}-new",
             reset_subject=self._reset_subject,
             reset_ttl=self.target.reset_ttl,
+            sleep=self._sleep,
+            now=self._clock.now,
         )
 
     async def run(self) -> ChecklistReport:
@@ -91,6 +97,7 @@ class Checklist:
                 result = spec.not_run(f"needs step {missing[0]} to pass")
             else:
                 result = await self._one(spec, step, run)
+            result = replace(result, title=titled(result.title, self.target))
             results[result.number] = _timed(result, (self._timer() - began) * 1000)
         ordered = tuple(sorted(results.values(), key=lambda r: int(r.number)))
         return ChecklistReport(
@@ -110,6 +117,19 @@ class Checklist:
                 f"the auth service at {self.target.base} did not answer: "
                 f"{type(exc).__name__}: {exc}"
             )
+
+
+def titled(title: str, target: ChecklistTarget) -> str:
+    """A check's title with the spec's placeholders filled in: `{AUTH_URL}/signup` becomes
+    the URL the checklist called (the built-in service's, or --auth-url with its paths)."""
+    paths = (
+        ("/password-reset/confirm", target.confirm_path),
+        ("/password-reset", target.reset_path),
+        ("/signup", target.signup_path),
+    )
+    for spec_path, path in paths:
+        title = title.replace("{AUTH_URL}" + spec_path, target.url(path))
+    return title.replace("{AUTH_URL}", target.base)
 
 
 def _timed(result: Result, duration_ms: float) -> Result:

@@ -7,14 +7,17 @@ naming the step that should have provided it.
 
 from __future__ import annotations
 
+import asyncio
 import random
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from mailyard.sandbox.checklist.inbox import Arrived, Inbox
+from mailyard.sandbox.checklist.patience import Patient, patiently
 from mailyard.sandbox.checklist.report import Looked, Result, Status
 from mailyard.sandbox.checklist.target import ChecklistTarget
 
@@ -76,6 +79,8 @@ class Run:
     mail_checked: bool = False  # step 4 or 6 looked for the reset email
     token_link: dict[str, Any] | None = None
     skipped: list[str] = field(default_factory=list)
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # waits for Retry-After
+    now: Callable[[], float] = time.time  # the wall clock, for a Retry-After HTTP date
 
     async def post(self, path: str, body: dict[str, Any]) -> httpx.Response:
         return await self.http.post(
@@ -84,6 +89,10 @@ class Run:
 
     async def request_reset(self, address: str) -> httpx.Response:
         return await self.post(self.target.reset_path, {self.target.email_field: address})
+
+    async def reset_patiently(self, address: str) -> Patient:
+        """A reset request that waits out a rate limit it can afford (`patience`)."""
+        return await patiently(lambda: self.request_reset(address), self.sleep, self.now)
 
     async def confirm(self, token: str, password: str) -> httpx.Response:
         target = self.target

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mailyard.sandbox.checklist.patience import limit_failure
 from mailyard.sandbox.checklist.report import Result
 from mailyard.sandbox.checklist.state import Run, Spec, describe_response, looked
 
@@ -91,14 +92,17 @@ async def reset(run: Run) -> Result:
     run.cursor = await run.inbox.cursor()
     if run.target.builtin:
         run.send_baseline = await run.inbox.newest_send_id(CONCEPT)
-    response = await run.request_reset(run.user)
+    patient = await run.reset_patiently(run.user)
+    response = patient.response
+    what = f"POST {run.target.url(run.target.reset_path)}"
+    if patient.limited:
+        return RESET.failed(limit_failure(what, patient, describe_response(response)))
     if not response.is_success:
-        return RESET.failed(
-            f"POST {run.target.url(run.target.reset_path)} answered {describe_response(response)}"
-        )
+        return RESET.failed(f"{what} answered {describe_response(response)}")
     return RESET.passed(
-        f"answered {response.status_code}; the spec: a success answer is not proof that an "
-        "email was sent - the next steps check that"
+        f"answered {response.status_code}{patient.note()}; the spec: a success answer is not "
+        "proof that an email was sent - the next steps check that",
+        waitedSeconds=patient.waited,
     )
 
 
@@ -190,10 +194,23 @@ async def provider_accepted(run: Run) -> Result:
             message,
             events=kinds,
         )
-    which = f" for message {ids[0]}" if ids else ""
-    also = " (the one the send log names)" if logged and ids else ""
+    seen = ", ".join(dict.fromkeys(kinds))
+    delivery = str(run.sent.get("provider") or "") if run.sent is not None else ""
+    if delivery and delivery not in PROVIDER_APIS:
+        # Mail the sandbox (or SMTP) delivery sent reached no provider: the events are the
+        # simulator's, in a provider's format. Say what carried it, not the format's name.
+        simulated = f", simulated message id {ids[0]}" if ids else ""
+        style = "in a provider's format" if provider == "the provider" else f"{provider}-style"
+        said = (
+            f"sent through the {delivery} delivery (no provider API); the delivery simulator's "
+            f"events for it ({style}{simulated}): {seen}"
+        )
+    else:
+        which = f" for message {ids[0]}" if ids else ""
+        also = " (the one the send log names)" if logged and ids else ""
+        said = f"{provider} events{which}{also}: {seen}"
     return ACCEPTED.passed(
-        f"{provider} events{which}{also}: {', '.join(dict.fromkeys(kinds))}",
+        said,
         message,
         events=kinds,
         providerMessageId=ids[0] if ids else None,

@@ -17,8 +17,11 @@ Python SDK). Each flaw is one mistake seen in the field:
 - `account_interval`: a second reset for an account within a minute is refused with 429
   (GoTrue's per-user resend interval): only addresses with an account are ever limited.
 
-And one thing done right: `client_limit`, at most `CLIENT_LIMIT` reset requests in all, then
-429 for every address alike (as the reference service's per-client limit, scaled down).
+And two things done right: `client_limit`, at most `CLIENT_LIMIT` reset requests in all, then
+429 for every address alike (as the reference service's per-client limit, scaled down); and
+`brief_limit`, a confirm costs the client a short pause: its next reset request, whatever the
+address, is answered 429 with Retry-After 1 (as the reference service's per-client limit does
+when several checklist runs share it).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ FLAWS = (
     "not_configured",
     "account_interval",
     "client_limit",
+    "brief_limit",
 )
 CLIENT_LIMIT = 30
 LIMITED = {"error": "too many requests"}
@@ -184,11 +188,15 @@ def sample_app(
 
     requests = 0
     last_mail: dict[str, float] = {}
+    paused = False  # brief_limit: a confirm was made since the last reset request
 
     async def reset(request: Request) -> Response:
-        nonlocal requests
+        nonlocal requests, paused
         email = (await request.json())["email"].lower()
         requests += 1
+        if paused:
+            paused = False
+            return JSONResponse(LIMITED, status_code=429, headers={"retry-after": "1"})
         if "client_limit" in flaws and requests > CLIENT_LIMIT:
             return JSONResponse(LIMITED, status_code=429, headers={"retry-after": "60"})
         if "account_interval" in flaws and email in users:
@@ -217,6 +225,8 @@ def sample_app(
         return HTMLResponse("<form method=post><input name=password></form>")
 
     async def confirm(request: Request) -> Response:
+        nonlocal paused
+        paused = "brief_limit" in flaws
         body = await request.json()
         entry = tokens.get(body.get("token", ""))
         if entry is None or entry["used"]:

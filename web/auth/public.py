@@ -61,8 +61,13 @@ def _client(request: Request) -> str:
 def _reset_answer(queue: Callable[[], None]) -> Response:
     """The one answer of both reset endpoints. The email is queued by a background task,
     which Starlette runs after the response has been sent: nothing of the send - not even
-    putting it on the queue - is inside the time a client can measure."""
-    return ok(RESET_ANSWER, background=BackgroundTask(queue))
+    putting it on the queue - is inside the time a client can measure. The task is a
+    coroutine so that Starlette runs it on the loop, as the queue needs, not in a thread."""
+
+    async def put() -> None:
+        queue()
+
+    return ok(RESET_ANSWER, background=BackgroundTask(put))
 
 
 def _failed_page(request: Request, title: str, exc: Exception) -> Response:

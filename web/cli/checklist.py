@@ -119,6 +119,11 @@ def checklist_command(
     provider accepted it, the link reached the inbox and its token works once - then the
     checks teams get wrong: link host and scheme, link-scanner prefetch, expiry, plain-text
     part, HTML checks, account enumeration. Exit status 1 when a check fails.
+
+    A 429 the service answers with a Retry-After of up to 10 s is waited out and asked again.
+    Against the built-in service with --clock-control, the expiry check moves that mailyard's
+    clock forward by the reset link's lifetime plus one second (an hour by default), for good:
+    other tests sharing that server see their delays and held deliveries released.
     """
     url = (server or _default_server(build_settings({}))).rstrip("/")
     if not _answers(url):

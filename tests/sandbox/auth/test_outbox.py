@@ -74,3 +74,29 @@ def test_the_rate_limit_keeps_a_bounded_number_of_keys() -> None:
     for key in range(10):
         limit.take(str(key))
     assert len(limit._stamps) == 3
+
+
+async def test_a_job_waits_to_settle_before_it_starts() -> None:
+    """The send does not start while the answer that queued it is still being read: it waits
+    `settle` (on the injected sleeper), so its work falls on later requests of either kind."""
+    asked: list[float] = []
+    release = asyncio.Event()
+    ran: list[int] = []
+
+    async def sleep(seconds: float) -> None:
+        asked.append(seconds)
+        await release.wait()
+
+    async def job() -> None:
+        ran.append(1)
+
+    outbox = Outbox(settle=0.25, sleep=sleep)
+    outbox.start()
+    outbox.put(job)
+    for _ in range(20):  # the worker has had every chance to run it
+        await asyncio.sleep(0)
+    assert ran == [] and len(asked) == 1 and 0 < asked[0] <= 0.25
+    release.set()
+    await asyncio.wait_for(outbox.idle(), 5)
+    assert ran == [1]
+    await outbox.close()

@@ -76,6 +76,31 @@ def test_the_built_in_service_passes(mailyard: InProcessServer) -> None:
     assert "refused the token (410 token_expired)" in result(report, "expiry")
     assert report.results[5].message is not None  # the table names the message it read
     assert [r.number for r in report.results] == [str(n) for n in range(1, 13)]
+    # Titles name the URLs called, not the spec's placeholder.
+    titles = [r.title for r in report.results]
+    assert not any("{AUTH_URL}" in t for t in titles), titles
+    assert titles[1] == f"Create a test end user through {MAILYARD}/auth/signup"
+    assert titles[2] == f"Call {MAILYARD}/auth/password-reset for that email"
+    # The expiry check says that it moved the shared clock, by how much, for good.
+    expiry = result(report, "expiry")
+    assert "mailyard's clock is now 3601 s (1 h) ahead for good (it cannot move back)" in expiry
+    # Mail of the sandbox delivery met no provider: step 5 names the delivery.
+    accepted = result(report, "provider-accepted")
+    if accepted.startswith("pass"):
+        assert "sent through the sandbox delivery (no provider API)" in accepted, accepted
+        assert "ses events" not in accepted
+
+
+def test_without_clock_control_expiry_says_what_to_do_once(tmp_path: Path) -> None:
+    server = start_inprocess(tmp_path, "--auth-public-url", MAILYARD)
+    try:
+        report = run_checklist(server, ChecklistTarget(MAILYARD, timeout=5))
+    finally:
+        server.stop()
+    assert report.ok, report.table()
+    reason = result(report, "expiry")
+    assert reason.startswith("not-verifiable: mailyard's clock follows the real time"), reason
+    assert reason.count("--clock-control") == 1, reason
 
 
 def test_not_configured_fails_at_step_4_and_says_why(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import httpx
 import pytest
@@ -41,8 +41,15 @@ def mailyard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessServ
     server.stop()
 
 
+async def no_sleep(seconds: float) -> None:
+    """The checklist's sleeper in these tests: waits no real time."""
+
+
 def run_checklist(
-    server: InProcessServer, target: ChecklistTarget, apps: dict[str, ASGIApp] | None = None
+    server: InProcessServer,
+    target: ChecklistTarget,
+    apps: dict[str, ASGIApp] | None = None,
+    sleep: Callable[[float], Awaitable[None]] = no_sleep,
 ) -> ChecklistReport:
     assert server.app is not None
     app = server.app
@@ -51,7 +58,7 @@ def run_checklist(
         mounts = {MAILYARD: httpx.ASGITransport(app=app)}
         mounts.update({url: httpx.ASGITransport(app=a) for url, a in (apps or {}).items()})
         async with httpx.AsyncClient(mounts=mounts, timeout=30) as http:
-            report = await Checklist(target, http, rng=random.Random()).run()
+            report = await Checklist(target, http, rng=random.Random(), sleep=sleep).run()
         for a in (apps or {}).values():
             await asyncio.gather(*list(a.state.pending), return_exceptions=True)
         return report
@@ -64,10 +71,14 @@ def check(report: ChecklistReport, key: str) -> tuple[Status, str]:
     return found.status, found.reason
 
 
-def sample_report(server: InProcessServer, *flaws: str) -> ChecklistReport:
+def sample_report(
+    server: InProcessServer,
+    *flaws: str,
+    sleep: Callable[[float], Awaitable[None]] = no_sleep,
+) -> ChecklistReport:
     app = sample_app(server.smtp_port, *flaws)
     target = ChecklistTarget(MAILYARD, auth_url=f"{SAMPLE}/auth", timeout=5)
-    return run_checklist(server, target, {SAMPLE: app})
+    return run_checklist(server, target, {SAMPLE: app}, sleep)
 
 
 def test_the_built_in_limits_let_two_runs_in_a_row_through(mailyard: InProcessServer) -> None:
@@ -85,10 +96,28 @@ def test_a_limit_per_account_is_an_enumeration_leak(mailyard: InProcessServer) -
     assert status is Status.FAIL, report.table()
     assert "status: [429] with an account, [200] without" in reason
     assert "429 for one kind of address only" in reason
-    # The prefetch check asked for a second reset email and was refused, with the wait.
+    # The prefetch check asked for a second reset email and was refused, with the wait: a
+    # wait longer than the checklist keeps to, so the limit is named as the cause.
     status, reason = check(report, "prefetch")
     assert status is Status.FAIL
     assert "answered 429 too many requests (Retry-After 60 s)" in reason
+    assert "this is the service's rate limit, not a fault of the app" in reason
+    assert "longer than the 10 s the checklist waits" in reason
+
+
+def test_a_short_retry_after_is_waited_out_and_said(mailyard: InProcessServer) -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    report = sample_report(mailyard, "brief_limit", sleep=sleep)
+    assert report.ok, report.table()
+    status, reason = check(report, "prefetch")
+    assert status is Status.PASS, reason
+    assert "the service's rate limit answered 429 first" in reason
+    assert "waited out its Retry-After, 1 s, and asked again once" in reason
+    assert slept == [1.0]  # on the injected sleeper: no real time passed
 
 
 def test_a_limit_on_the_client_is_not_a_leak(mailyard: InProcessServer) -> None:

@@ -177,3 +177,10 @@ def test_send_says_what_happened_in_plain_words(via: str, says: str) -> None:
 def test_send_unknown_concept_is_explained() -> None:
     result = CliRunner().invoke(main, ["send", "nonsense", "--to", "jane@example.com"])
     assert result.exit_code != 0 and "unknown concept" in result.output
+
+
+def test_checklist_help_says_the_expiry_check_moves_the_shared_clock() -> None:
+    text = " ".join(run_cli("checklist", "--help").output.split())
+    assert "the expiry check moves that mailyard's clock forward" in text
+    assert "other tests sharing that server see their delays and held deliveries released" in text
+    assert "Retry-After of up to 10 s is waited out" in text
