@@ -52,7 +52,6 @@ from mailyard.sandbox import (
     chaos,
     listen,
     start_smtp,
-    view_message,
 )
 from mailyard.senders import WebhookClient
 from mailyard.web import logs
@@ -141,7 +140,10 @@ def _about(store: Store, message_id: str) -> About | None:
         record = store.messages.get(message_id)
     except NotFoundError:
         return None
-    return About.of(record, view_message(store.messages.raw(record.summary.seq)))
+    from mailyard.web.api.reading import about_of  # web.api imports this module
+
+    # The dispatcher asks on the loop: only the header block is parsed, never the bodies.
+    return about_of(record, store.messages.raw(record.summary.seq))
 
 
 def _message_summary(store: Store, message_id: str) -> dict[str, object] | None:

@@ -27,7 +27,6 @@ from mailyard.sandbox import (
     check_html,
     check_links,
     link_check_urls,
-    view_message,
 )
 from mailyard.web.api.describe import (
     ID,
@@ -41,7 +40,8 @@ from mailyard.web.api.describe import (
 )
 from mailyard.web.api.htmltext import body_text
 from mailyard.web.api.info import app_version
-from mailyard.web.api.lookup import find_raw, find_record
+from mailyard.web.api.lookup import find_record
+from mailyard.web.api.reading import off_loop, read_message
 from mailyard.web.api.surface import NOT_FOUND_TEXT, VERBATIM
 from mailyard.web.errors import RequestError
 from mailyard.web.services import services
@@ -67,9 +67,9 @@ async def _html_check(html: str) -> HTMLCheckResult:
 )
 async def html_check(request: Request) -> Response:
     record = find_record(request, latest_missing=NOT_FOUND_TEXT)
-    view = view_message(find_raw(request, record))
+    opened, _ = await read_message(request, record, lambda _: None)
     try:
-        result = await _html_check(view.html)
+        result = await _html_check(opened.view.html)
     except InvalidInputError as exc:
         raise RequestError(400, str(exc), "html", code=VERBATIM) from None
     return JSONResponse(result.as_json())
@@ -104,8 +104,11 @@ async def html_check(request: Request) -> Response:
 async def link_check(request: Request) -> Response:
     svc = services(request)
     record = find_record(request, latest_missing=NOT_FOUND_TEXT)
-    view = view_message(find_raw(request, record))
-    urls = link_check_urls(await body_text(request, view), view.html)
+    opened, _ = await read_message(request, record, lambda _: None)
+    text = await body_text(request, opened.view)
+    urls = await off_loop(
+        len(text) + len(opened.view.html), link_check_urls, text, opened.view.html
+    )
     follow = request.query_params.get("follow", "").lower() in ("true", "1")
     # Its own client: no proxy from the environment, nothing shared with the service's calls.
     async with httpx.AsyncClient(trust_env=False) as client:

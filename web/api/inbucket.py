@@ -36,9 +36,7 @@ from mailyard.sandbox import (
     MessageRecord,
     MessageSummary,
     NotFoundError,
-    mimetree,
-    view_message,
-    view_tree,
+    part_kinds,
 )
 from mailyard.web.api import shapes
 from mailyard.web.api.describe import (
@@ -51,9 +49,11 @@ from mailyard.web.api.describe import (
     text_response,
 )
 from mailyard.web.api.htmltext import body_text
-from mailyard.web.api.mime import canonical_key, part_kinds, raw_headers
+from mailyard.web.api.lookup import find_raw
+from mailyard.web.api.mime import canonical_key, raw_headers
 from mailyard.web.api.paging import STORE_PAGE
 from mailyard.web.api.params import read_json
+from mailyard.web.api.reading import Opened, off_loop, read_message
 from mailyard.web.services import Services, services
 
 MAX_SCAN = 10_000
@@ -207,10 +207,9 @@ async def purge_mailbox(request: Request) -> Response:
     return _json("OK")
 
 
-def _attachments(request: Request, record: MessageRecord, raw: bytes) -> list[dict[str, Any]]:
+def _attachments(request: Request, opened: Opened) -> list[dict[str, Any]]:
     """Inbucket's list: enmime's inline parts, then its attachments."""
-    root, notes = mimetree.parse(raw)
-    view = view_tree(root, notes)
+    root, view, record = opened.root, opened.view, opened.record
     described = {p.part_id: p for p in (*view.inline, *view.attachments)}
     kinds = part_kinds(root)
     ordered = [
@@ -249,17 +248,21 @@ async def get_message(request: Request) -> Response:
     record = await _find(request, name)
     if record is None:
         return _not_found()
-    raw = services(request).store.messages.raw(record.summary.seq)
-    view = view_message(raw)
-    grouped: dict[str, list[str]] = {}
-    for key, value in raw_headers(raw):
-        grouped.setdefault(canonical_key(key), []).append(value)
-    grouped.setdefault("Return-Path", [f"<{record.envelope.mail_from}>"])
+
+    def read(opened: Opened) -> tuple[dict[str, list[str]], list[dict[str, Any]]]:
+        grouped: dict[str, list[str]] = {}
+        for key, value in raw_headers(opened.raw):
+            grouped.setdefault(canonical_key(key), []).append(value)
+        grouped.setdefault("Return-Path", [f"<{record.envelope.mail_from}>"])
+        return grouped, _attachments(request, opened)
+
+    opened, (grouped, attachments) = await read_message(request, record, read)
+    view = opened.view
     detail = {
         **header_item(name, record),
         "body": {"text": await body_text(request, view), "html": view.html},
         "header": grouped,
-        "attachments": _attachments(request, record, raw),
+        "attachments": attachments,
     }
     return _json(detail)
 
@@ -320,5 +323,5 @@ async def source(request: Request) -> Response:
     record = await _find(request, name)
     if record is None:
         return _not_found()
-    raw = services(request).store.messages.raw(record.summary.seq)
+    raw = await off_loop(record.summary.size, find_raw, request, record)
     return Response(raw, media_type="text/plain", headers={"X-Content-Type-Options": "nosniff"})

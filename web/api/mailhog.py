@@ -38,10 +38,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mailyard.sandbox import MessageRecord, NotFoundError
+from mailyard.sandbox import MessageRecord, MessageSummary, NotFoundError
 from mailyard.web.api import shapes
 from mailyard.web.api.describe import json_response, operation, path, query, text_response
 from mailyard.web.api.paging import STORE_PAGE
+from mailyard.web.api.reading import off_loop
 from mailyard.web.services import Services, services
 
 MAX_LIMIT = 250
@@ -175,6 +176,14 @@ def _load(svc: Services, message_id: str) -> tuple[MessageRecord, bytes] | None:
         return None
 
 
+def _size(svc: Services, message_id: str) -> int:
+    """The stored message's size (0 when there is none): whether to read it off the loop."""
+    try:
+        return svc.store.messages.get(message_id).summary.size
+    except NotFoundError:
+        return 0
+
+
 def _paging(request: Request) -> tuple[int, int]:
     def number(name: str) -> int:
         text = request.query_params.get(name, "")
@@ -197,9 +206,13 @@ async def list_v2(request: Request) -> Response:
     svc = services(request)
     start, limit = _paging(request)
     page = svc.store.messages.page(start=start, limit=limit)
-    items = [message(*found) for m in page.messages if (found := _load(svc, m.id))]
-    listing = {"total": page.total, "count": len(items), "start": start, "items": items}
-    return _json(listing, TEXT_JSON)
+
+    def listing() -> Response:
+        items = [message(*found) for m in page.messages if (found := _load(svc, m.id))]
+        listed = {"total": page.total, "count": len(items), "start": start, "items": items}
+        return _json(listed, TEXT_JSON)
+
+    return await off_loop(sum(m.size for m in page.messages), listing)
 
 
 def _matches(kind: str, needle: str, record: MessageRecord, raw: bytes) -> bool:
@@ -226,14 +239,20 @@ async def _search(
     items: list[dict[str, Any]] = []
     before: int | None = None
     total = seen = 0
-    while seen < MAX_SCAN:
-        page = messages.page(limit=min(STORE_PAGE, MAX_SCAN - seen), before=before)
-        for summary in page.messages:
+
+    def scan(summaries: list[MessageSummary], total: int) -> int:
+        """`total` plus the matches among `summaries`; those in the page go to `items`."""
+        for summary in summaries:
             loaded = _load(svc, summary.id)
             if loaded is not None and _matches(kind, needle, *loaded):
                 if start <= total < start + limit:
                     items.append(message(*loaded))
                 total += 1
+        return total
+
+    while seen < MAX_SCAN:
+        page = messages.page(limit=min(STORE_PAGE, MAX_SCAN - seen), before=before)
+        total = await off_loop(sum(m.size for m in page.messages), scan, page.messages, total)
         seen += len(page.messages)
         if len(page.messages) < STORE_PAGE or not page.messages:
             break
@@ -260,7 +279,8 @@ async def search_v2(request: Request) -> Response:
     start, limit = _paging(request)
     total, items = await _search(services(request), kind, needle, start, limit)
     total = total if start <= total else 0  # MailHog's count past the end
-    return _json({"total": total, "count": len(items), "start": start, "items": items})
+    found = {"total": total, "count": len(items), "start": start, "items": items}
+    return await off_loop(sum(len(item["Raw"]["Data"]) for item in items), _json, found)
 
 
 @operation(
@@ -269,8 +289,14 @@ async def search_v2(request: Request) -> Response:
     responses={"200": _text_json(MESSAGE)},
 )
 async def get_v1(request: Request) -> Response:
-    loaded = _load(services(request), request.path_params["id"])
-    return _json(message(*loaded) if loaded else None, TEXT_JSON)
+    svc = services(request)
+    size = _size(svc, request.path_params["id"])
+
+    def found() -> Response:
+        loaded = _load(svc, request.path_params["id"])
+        return _json(message(*loaded) if loaded else None, TEXT_JSON)
+
+    return await off_loop(size, found)
 
 
 @operation(
@@ -297,7 +323,9 @@ async def delete_v1(request: Request) -> Response:
     },
 )
 async def download_v1(request: Request) -> Response:
-    loaded = _load(services(request), request.path_params["id"])
+    svc = services(request)
+    message_id = request.path_params["id"]
+    loaded = await off_loop(_size(svc, message_id), _load, svc, message_id)
     if loaded is None:
         return Response(b"", status_code=404, media_type="text/plain")
     record, raw = loaded

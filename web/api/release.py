@@ -34,6 +34,7 @@ from mailyard.web.api.describe import (
 from mailyard.web.api.lookup import find_raw, find_record
 from mailyard.web.api.mime import raw_headers
 from mailyard.web.api.params import known_fields, read_json, str_list
+from mailyard.web.api.reading import off_loop
 from mailyard.web.api.surface import VERBATIM
 from mailyard.web.errors import RequestError
 from mailyard.web.services import services
@@ -134,14 +135,19 @@ async def release(request: Request) -> Response:
         )
     if not addresses:
         raise _fail("No valid addresses found")
-    raw = find_raw(request, record)
-    headers = {name.lower(): value for name, value in reversed(raw_headers(raw))}
-    senders = [a for _, a in getaddresses([headers.get("sender", "")]) if a]
     if record.summary.sender is None or not record.summary.sender.address:
         raise _fail("No From header found", "id")
+    date = format_datetime(datetime.fromtimestamp(svc.clock.now(), UTC))
+    message_id = f"<{secrets.token_hex(11)}@mailyard>"
+
+    def prepared() -> tuple[list[str], bytes]:
+        raw = find_raw(request, record)
+        headers = {name.lower(): value for name, value in reversed(raw_headers(raw))}
+        senders = [a for _, a in getaddresses([headers.get("sender", "")]) if a]
+        return senders, relayed(raw, date, message_id)
+
+    senders, mime = await off_loop(record.summary.size, prepared)
     sender = senders[0] if senders else record.summary.sender.address
-    now = datetime.fromtimestamp(svc.clock.now(), UTC)
-    mime = relayed(raw, format_datetime(now), f"<{secrets.token_hex(11)}@mailyard>")
     outgoing = Outgoing(
         from_address=sender,
         from_name="",

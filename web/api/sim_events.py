@@ -20,7 +20,6 @@ from mailyard.sandbox import (
     Step,
     StoredEvent,
     render_payload,
-    view_message,
 )
 from mailyard.web.api.describe import (
     ERROR,
@@ -35,6 +34,7 @@ from mailyard.web.api.describe import (
     strings,
 )
 from mailyard.web.api.params import float_param, int_param, known_fields, read_json, str_param
+from mailyard.web.api.reading import off_loop, read_about
 from mailyard.web.errors import RequestError
 from mailyard.web.services import Services, services
 
@@ -96,24 +96,29 @@ def _format(request: Request) -> str | None:
 
 
 class _Renderer:
-    """Renders events in their provider's JSON, reading each message once per request."""
+    """Renders events in their provider's JSON, reading each message once per request (its
+    header block only, off the event loop when the message is big: `read_about`)."""
 
-    def __init__(self, svc: Services, chosen: str | None) -> None:
-        self._svc = svc
+    def __init__(self, request: Request, chosen: str | None) -> None:
+        self._request = request
         self._chosen = chosen
         self._about: dict[str, About | None] = {}
 
-    def about(self, message_id: str) -> About | None:
-        if message_id not in self._about:
-            messages = self._svc.store.messages
+    async def _read(self, message_ids: Iterable[str]) -> None:
+        messages = services(self._request).store.messages
+        for message_id in message_ids:
+            if message_id in self._about:
+                continue
             try:
                 record: MessageRecord = messages.get(message_id)
+                about = await off_loop(record.summary.size, read_about, self._request, record)
             except NotFoundError:
                 self._about[message_id] = None
             else:
-                view = view_message(messages.raw(record.summary.seq))
-                self._about[message_id] = About.of(record, view)
-        return self._about[message_id]
+                self._about[message_id] = about
+
+    def about(self, message_id: str) -> About | None:
+        return self._about.get(message_id)
 
     def json(self, event: StoredEvent) -> dict[str, Any]:
         about = self.about(event.message_id)
@@ -139,8 +144,10 @@ class _Renderer:
             out["note"] = str(exc)
         return out
 
-    def all(self, events: Iterable[StoredEvent]) -> list[dict[str, Any]]:
-        return [self.json(e) for e in events]
+    async def all(self, events: Iterable[StoredEvent]) -> list[dict[str, Any]]:
+        listed = list(events)
+        await self._read(e.message_id for e in listed)
+        return [self.json(e) for e in listed]
 
 
 def _rfc3339(at: float) -> str:
@@ -182,7 +189,7 @@ async def list_events(request: Request) -> Response:
         "kinds": _kinds(request),
         "limit": int_param(request, "limit", 100, low=1, high=1000),
     }
-    renderer = _Renderer(svc, _format(request))
+    renderer = _Renderer(request, _format(request))
     wait = float_param(request, "wait", 0.0, 0.0, MAX_WAIT)
     found = deliveries.events(**filters)
     if not found and wait:
@@ -202,7 +209,7 @@ async def list_events(request: Request) -> Response:
                 if told is not None:
                     found = deliveries.events(**filters)
     cursor = found[-1].id if found else max(filters["after"], deliveries.cursor())
-    return JSONResponse({"events": renderer.all(found), "cursor": cursor})
+    return JSONResponse({"events": await renderer.all(found), "cursor": cursor})
 
 
 def _record(svc: Services, request: Request) -> MessageRecord:
@@ -239,7 +246,7 @@ async def message_events(request: Request) -> Response:
     seq, message_id = record.summary.seq, record.summary.id
     deliveries = svc.store.deliveries
     everything = deliveries.events(message_id=message_id, include_scheduled=True, limit=1000)
-    renderer = _Renderer(svc, _format(request))
+    renderer = _Renderer(request, _format(request))
     return JSONResponse(
         {
             "ID": message_id,
@@ -253,8 +260,8 @@ async def message_events(request: Request) -> Response:
                 }
                 for d in deliveries.for_message(seq)
             ],
-            "events": renderer.all(e for e in everything if e.occurred),
-            "scheduled": renderer.all(e for e in everything if not e.occurred),
+            "events": await renderer.all(e for e in everything if e.occurred),
+            "scheduled": await renderer.all(e for e in everything if not e.occurred),
         }
     )
 
@@ -306,4 +313,4 @@ async def add_engagement(request: Request) -> Response:
         (recipient,),
         svc.clock.now(),
     )
-    return JSONResponse(_Renderer(svc, None).json(event))
+    return JSONResponse((await _Renderer(request, None).all([event]))[0])

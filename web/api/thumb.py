@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mailyard.sandbox import NotFoundError, message_part
+from mailyard.sandbox import NotFoundError, Part, message_part
 from mailyard.web.api.describe import ID, TEXT_ERROR, operation, path
 from mailyard.web.api.lookup import find_raw, find_record
+from mailyard.web.api.reading import off_loop
 from mailyard.web.api.surface import VERBATIM
 from mailyard.web.errors import RequestError
 
@@ -116,10 +117,15 @@ async def thumb(request: Request) -> Response:
         record = find_record(request, latest=False)
     except RequestError:
         raise RequestError(400, "sql: no rows in result set", "id", code=VERBATIM) from None
+
+    def part() -> tuple[Part, bytes]:
+        return message_part(find_raw(request, record), request.path_params["part"])
+
     try:
-        info, data = message_part(find_raw(request, record), request.path_params["part"])
+        info, data = await off_loop(record.summary.size, part)
     except NotFoundError:
         raise RequestError(400, "attachment not found", "part", code=VERBATIM) from None
+    # Always a thread: a small file may still be a big picture to decode and scale.
     jpeg = await asyncio.to_thread(thumbnail, data, info.content_type)
     name = (info.filename or info.content_id).replace('"', "").replace("\\", "")
     return Response(

@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -41,7 +41,7 @@ from mailyard.web.api.describe import (
 from mailyard.web.api.htmltext import body_text
 from mailyard.web.api.lookup import find_record
 from mailyard.web.api.message import mark_read
-from mailyard.web.api.reading import off_loop, read_message
+from mailyard.web.api.reading import encoded, off_loop, read_message
 from mailyard.web.api.surface import MESSAGE_NOT_FOUND, VERBATIM
 from mailyard.web.errors import RequestError
 from mailyard.web.services import services
@@ -65,6 +65,22 @@ HTML_VIEW_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 RASTER = ("image/png", "image/jpeg", "image/gif", "image/webp")
+# With remote content blocked, a remote <img> is drawn as a placeholder (a crossed-out picture
+# in a dashed box, at the size the email gave it) instead of the browser's broken-image icon:
+# CSS `content` replaces what an img shows, so the markup (and its src, for "Load remote
+# content") stays the email's own. Appended after the document: a <style> before a doctype
+# would drop the page into quirks mode.
+_BLOCKED_SVG = quote(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="48" height="32" viewBox="0 0 48 32">'
+    '<rect x=".5" y=".5" width="47" height="31" rx="3" fill="#f1f3f5" stroke="#8a94a3" '
+    'stroke-dasharray="3 2"/><g fill="none" stroke="#8a94a3" stroke-width="1.5">'
+    '<rect x="15" y="8" width="18" height="14" rx="1.5"/><path d="M15 19l5-5 4 4 3-3 6 6"/>'
+    '<path d="M12 25L36 6"/></g></svg>'
+)
+BLOCKED_IMAGES_STYLE = (
+    '<style>img[src^="http:" i],img[src^="https:" i],img[src^="//"]'
+    f'{{content:url("data:image/svg+xml,{_BLOCKED_SVG}") !important}}</style>'
+)
 
 _CID_START = re.compile(r"""=["']?cid:""", re.IGNORECASE)
 _CID_END = frozenset("\"'|\\s/>;")
@@ -177,6 +193,7 @@ def embedded(html: str) -> str:
         query("embed", "1: a whole document whose links open in a new window (Mailpit's)"),
         query("remote", "mailyard: 1 allows remote images, CSS and fonts for this view"),
         query("scheme", "mailyard: light or dark, to preview the email's colour-scheme styles"),
+        query("placeholders", "mailyard: 1 draws blocked remote images as placeholders"),
         query(
             "clicks",
             "mailyard: 1 points web links at /view/{ID}/click, which records a Click (when the "
@@ -207,8 +224,10 @@ async def view_html(request: Request) -> Response:
         )
     if request.query_params.get("embed") == "1":
         html = await asyncio.to_thread(embedded, html) if len(html) > 64 * 1024 else embedded(html)
+    if not remote and request.query_params.get("placeholders") == "1":
+        html += BLOCKED_IMAGES_STYLE
     return Response(
-        html,
+        await encoded(html),
         media_type="text/html; charset=utf-8",
         headers={"Content-Security-Policy": policy, **HTML_VIEW_HEADERS},
     )
@@ -233,7 +252,7 @@ def own_images_only(request: Request, message_id: str) -> str:
 async def view_text(request: Request) -> Response:
     _, view = await _opened(request)
     return Response(
-        await body_text(request, view),
+        await encoded(await body_text(request, view)),
         media_type="text/plain; charset=utf-8",
         headers={"X-Content-Type-Options": "nosniff"},
     )

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from mailyard.sandbox import MessageRecord, NotFoundError, message_part, view_message
+from mailyard.web.api.reading import off_loop
 from mailyard.web.emulate.ses_account import TEMPLATE
 from mailyard.web.emulate.wire import json_response
 from mailyard.web.services import Services, services
@@ -34,16 +36,34 @@ from mailyard.web.services import Services, services
 SES_SOURCES = ("ses", "ses-v1")
 MAX_LISTED = 10_000
 
+T = TypeVar("T")
 
-def _records(svc: Services, provider_id: str | None = None) -> list[tuple[MessageRecord, bytes]]:
+
+def _records(svc: Services, provider_id: str | None = None) -> list[MessageRecord]:
     found = svc.emulators.repo.provider_messages(SES_SOURCES, provider_id, limit=MAX_LISTED)
     records = []
-    for seq, message_id in found:
+    for _, message_id in found:
         try:
-            records.append((svc.store.messages.get(message_id), svc.store.messages.raw(seq)))
+            records.append(svc.store.messages.get(message_id))
         except NotFoundError:  # deleted between the listing and the read
             continue
     return records
+
+
+def _read(svc: Services, records: list[MessageRecord]) -> list[tuple[MessageRecord, bytes]]:
+    """Each record with its bytes (one deleted meanwhile left out). Run through `_off_loop`."""
+    read = []
+    for record in records:
+        try:
+            read.append((record, svc.store.messages.raw(record.summary.seq)))
+        except NotFoundError:
+            continue
+    return read
+
+
+async def _off_loop(records: list[MessageRecord], work: Callable[[], T]) -> T:
+    """`work` over these messages, on a worker thread when together they are big (issue 9)."""
+    return await off_loop(sum(r.summary.size for r in records), work)
 
 
 def _facts(record: MessageRecord) -> dict[str, Any]:
@@ -92,18 +112,22 @@ async def localstack_messages(request: Request) -> Response:
     svc = services(request)
     wanted_id = request.query_params.get("id") or None
     wanted_source = request.query_params.get("email") or None
-    messages = [
-        _localstack(record, raw)
-        for record, raw in _records(svc, wanted_id)
+    records = [
+        record
+        for record in _records(svc, wanted_id)
         if wanted_source is None or _facts(record).get("source") == wanted_source
     ]
-    return json_response({"messages": messages})
+
+    def listed() -> Response:
+        return json_response({"messages": [_localstack(*found) for found in _read(svc, records)]})
+
+    return await _off_loop(records, listed)
 
 
 async def localstack_delete(request: Request) -> Response:
     svc = services(request)
     wanted_id = request.query_params.get("id") or None
-    ids = [record.summary.id for record, _ in _records(svc, wanted_id)]
+    ids = [record.summary.id for record in _records(svc, wanted_id)]
     if ids:
         await svc.store.messages.delete(ids)
     return Response(status_code=204)
@@ -176,15 +200,21 @@ async def store(request: Request) -> Response:
                 "Bad since query param, expected integer representing epoch timestamp in seconds"
             )
         since = int(text)
-    emails = [_ses_v2_local(record, raw) for record, raw in _records(svc)]
-    if since is not None:
-        emails = [e for e in emails if e["at"] >= since]
-    return json_response({"templates": _templates(svc), "emails": emails})
+    records = _records(svc)
+    templates = _templates(svc)
+
+    def listed() -> Response:
+        emails = [_ses_v2_local(*found) for found in _read(svc, records)]
+        if since is not None:
+            emails = [e for e in emails if e["at"] >= since]
+        return json_response({"templates": templates, "emails": emails})
+
+    return await _off_loop(records, listed)
 
 
 async def clear_store(request: Request) -> Response:
     svc = services(request)
-    ids = [record.summary.id for record, _ in _records(svc)]
+    ids = [record.summary.id for record in _records(svc)]
     if ids:
         await svc.store.messages.delete(ids)
     await svc.emulators.repo.delete_all(TEMPLATE)
@@ -196,14 +226,19 @@ async def eml_content(request: Request) -> Response:
     values = request.query_params.getlist("messageId")
     if len(values) != 1:
         return _bad("Bad since query param, expected single value")  # sic, as the tool says
-    found = _records(svc, values[0])
-    if not found:
-        return _bad("Email not found within the store")
-    record, raw = found[0]
-    return json_response(
-        {
-            "messageId": values[0],
-            "fileName": record.summary.subject,
-            "body": {"type": "Buffer", "data": list(raw)},
-        }
-    )
+    records = _records(svc, values[0])[:1]
+
+    def shown() -> Response:
+        found = _read(svc, records)
+        if not found:
+            return _bad("Email not found within the store")
+        record, raw = found[0]
+        return json_response(
+            {
+                "messageId": values[0],
+                "fileName": record.summary.subject,
+                "body": {"type": "Buffer", "data": list(raw)},
+            }
+        )
+
+    return await _off_loop(records, shown)

@@ -38,8 +38,8 @@ from mailyard.sandbox import (
     composed_summary,
     resend_last_event,
     scenario_for,
-    view_message,
 )
+from mailyard.web.api.reading import read_message
 from mailyard.web.emulate.resend_input import Email, check, iso, scheduled_time
 from mailyard.web.emulate.resend_wire import (
     ResendError,
@@ -256,13 +256,14 @@ async def get_email(request: Request) -> Response:
     found = svc.emulators.repo.message_for(email_id, sender.mailbox)
     if found is None:
         raise _not_found()
-    seq, message_id = found
+    _, message_id = found
     try:
         record = svc.store.messages.get(message_id)
     except NotFoundError:
         raise _not_found() from None
     facts = json.loads(record.envelope.provider_json or "{}")
-    view = view_message(svc.store.messages.raw(seq))
+    opened, _ = await read_message(request, record, lambda _: None)
+    view = opened.view
     shown = _shown(
         email_id,
         facts,

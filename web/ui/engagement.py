@@ -17,7 +17,6 @@ neither does any message with `--no-inbox-engagement`.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 
 from starlette.requests import Request
@@ -30,8 +29,8 @@ from mailyard.sandbox import (
     Step,
     StoredEvent,
     link_targets,
-    view_message,
 )
+from mailyard.web.api.reading import read_message
 from mailyard.web.api.views import click_token
 from mailyard.web.errors import RequestError
 from mailyard.web.services import Services, services
@@ -92,9 +91,8 @@ async def click(request: Request) -> Response:
     svc = services(request)
     record = svc.store.messages.get(request.path_params["id"])
     url = request.query_params.get("u", "")
-    html = view_message(svc.store.messages.raw(record.summary.seq)).html
-    targets = await asyncio.to_thread(link_targets, html) if len(html) > 64 * 1024 else None
-    if url not in (targets if targets is not None else link_targets(html)):
+    _, found = await read_message(request, record, lambda o: link_targets(o.view.html))
+    if url not in found:
         raise RequestError(404, "that address is not a link of this message", "u")
     expected = click_token(svc.secret, record.summary.id, url)
     genuine = hmac.compare_digest(request.query_params.get("t", ""), expected)
