@@ -449,6 +449,23 @@ class Deliveries:
             for seq, rows in found.items()
         }
 
+    def transient_bounces(self, seqs: list[int]) -> set[tuple[int, str]]:
+        """(seq, recipient) whose latest bounce was Transient (a soft bounce: the mailbox was
+        full, the server busy), among these messages: the inbox tells them from a permanent
+        one. One query, for the messages that bounced only (the caller knows which)."""
+        if not seqs:
+            return set()
+        marks = ",".join("?" * len(seqs))
+        last: dict[tuple[int, str], bool] = {}
+        for r in self._reader().execute(
+            f"SELECT e.seq, r.recipient, json_extract(e.detail, '$.type') = 'Transient' "
+            f"FROM events e JOIN event_recipients r ON r.event = e.id "
+            f"WHERE e.seq IN ({marks}) AND +e.occurred = 1 AND e.kind = ? ORDER BY e.id",
+            (*seqs, Kind.BOUNCE.value),
+        ):
+            last[int(r[0]), r[1]] = bool(r[2])  # the newest wins: rows come oldest first
+        return {key for key, soft in last.items() if soft}
+
     def recent_for(self, recipient: str, limit: int = 50) -> list[StoredEvent]:
         """The newest events that happened to one recipient, in any mailbox, newest first."""
         rows = self._reader().execute(

@@ -582,3 +582,114 @@ def test_screenshots_light_and_dark(
             page.context.close()
             assert errors == []
     assert all(p.stat().st_size > 10_000 for p in shots)
+
+
+# -- what a new user's audit found ------------------------------------------------------------
+
+
+def test_the_send_log_is_short_and_each_send_compact_on_a_phone(
+    tab: Page, site: Process, api: httpx.Client
+) -> None:
+    for i in range(25):
+        api.post(
+            "/api/v1/email-test",
+            json={"emailConcept": "password-reset", "recipientEmail": f"log{i}@example.com"},
+        ).raise_for_status()
+    tab.goto(at(site, "/status"))
+    sends = tab.locator("#send-log tbody tr")
+    expect(sends).to_have_count(20)
+    expect(tab.locator("#more-sends")).to_be_visible()
+    heights = tab.evaluate(
+        "Array.from(document.querySelectorAll('#send-log tbody tr'), r => r.getBoundingClientRect().height)"
+    )
+    line = tab.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)")
+    assert max(heights) <= 2.6 * line, f"a send takes {max(heights)} px, lines of {line} px"
+    tab.click("#more-sends")
+    expect(tab).to_have_url(re.compile(r"/status\?sends=40$"))
+    assert sends.count() > 20
+
+
+def test_a_phone_row_names_its_recipient_in_full(tab: Page, site: Process, mailbox: str) -> None:
+    send(
+        site,
+        make_message(
+            subject="Where to", sender="Acme Cloud <noreply@acme.example>", to="jane@example.com"
+        ),
+        mailbox,
+    )
+    open_live(tab, at(site, mailbox=mailbox))
+    to = tab.locator("tr.row .to")
+    expect(to).to_contain_text("to jane@example.com")  # after its delivery mark
+    clipped = to.evaluate("e => e.scrollWidth > e.clientWidth")
+    assert not clipped, "the recipient is cut"
+    expect(tab.locator("tr.row .subject a")).to_be_visible()
+
+
+def test_every_tab_and_the_download_are_in_reach(
+    tab: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    subject = "Ihr Bestätigungscode lautet 771245 - bitte nicht weitergeben " * 4
+    send(site, make_message(subject=subject.strip(), html="<p>x</p>"), mailbox)
+    tab.goto(at(site, f"/message/{messages(api, mailbox)[0]['ID']}"))
+    strip = tab.locator("article.message").bounding_box()
+    for each in tab.locator("[role=tab]").all():
+        box = each.bounding_box()
+        assert box["x"] >= strip["x"] and box["x"] + box["width"] <= strip["x"] + strip["width"] + 1
+    download = tab.locator(".message-actions a.download")
+    expect(download).to_be_visible()
+    expect(download).to_have_accessible_name("Download .eml")
+    # A long subject ends in an ellipsis on a phone (and a tap shows it all); never cut bare.
+    h1 = tab.locator("h1.subject")
+    cut = h1.evaluate("e => e.scrollHeight > e.clientHeight + 1")
+    if is_phone(tab):
+        assert cut and h1.evaluate("e => getComputedStyle(e).webkitLineClamp") == "3"
+        h1.click()
+    assert not h1.evaluate("e => e.scrollHeight > e.clientHeight + 1")
+
+
+def test_tabs_keep_their_width_when_selected(
+    desktop: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    send(site, make_message(subject="Steady tabs", html="<p>x</p>"), mailbox)
+    desktop.goto(at(site, f"/message/{messages(api, mailbox)[0]['ID']}"))
+    # (the Delivery tab's mark arrives when the simulator's outcome is fetched)
+    widths = "Array.from(document.querySelectorAll('[role=tab]:not(#tab-delivery)'), t => t.getBoundingClientRect().width)"
+    before = desktop.evaluate(widths)
+    desktop.click("#tab-headers")
+    expect(desktop.locator("#tab-headers")).to_have_attribute("aria-selected", "true")
+    assert desktop.evaluate(widths) == before
+    expect(desktop.locator("#tab-headers")).to_have_accessible_name("Headers")
+
+
+def test_dates_read_the_same_on_the_list_and_the_message(
+    desktop: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    send(site, make_message(subject="Dated"), mailbox)
+    desktop.goto(at(site, mailbox=mailbox))
+    listed = desktop.locator("tr.row time.ago").get_attribute("title")
+    desktop.goto(at(site, f"/message/{messages(api, mailbox)[0]['ID']}"))
+    received = desktop.locator("#panel-headers time.local")
+    shown = received.evaluate("e => e.textContent")
+    form = r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} \S+$"
+    assert listed and re.match(form, listed), listed
+    assert re.match(form, shown), shown
+
+
+def test_a_blocked_remote_image_is_a_placeholder(
+    desktop: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    send(
+        site,
+        make_message(
+            subject="Pictures",
+            html="<p id=p>hi</p><img id=remote src='https://192.0.2.1/a.png' width=120 height=60>",
+        ),
+        mailbox,
+    )
+    desktop.goto(at(site, f"/message/{messages(api, mailbox)[0]['ID']}"))
+    frame = desktop.wait_for_selector("#mail-frame").content_frame()
+    frame.wait_for_selector("#p", timeout=WAIT_MS)
+    image = frame.locator("#remote")
+    assert "data:image/svg+xml" in image.evaluate("e => getComputedStyle(e).content")
+    box = image.bounding_box()
+    assert (round(box["width"]), round(box["height"])) == (120, 60)

@@ -158,7 +158,7 @@ def test_the_tab_moves_the_clock_to_a_scheduled_event(
     events = desktop.locator("#delivery .timeline:not(.scheduled) .event-title")
     expect(events).to_have_text(["Sent", "Delayed", "Bounced"], timeout=WAIT_MS)
     expect(desktop.locator("#delivery .event.bounce .event-detail")).to_contain_text("Transient")
-    expect(desktop.locator("#delivery-mark")).to_have_text("bounced")
+    expect(desktop.locator("#delivery-mark")).to_have_text("soft bounce")  # Transient
 
 
 # -- opens and clicks ---------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from mailyard.web.ui.templating import fragment, page
 
 PAGE = 50
 MAX_SHOWN = 500  # a live refresh re-lists every row loaded so far, up to this many
+SENDS = 20  # the status page lists this many recent sends, and this many more per "Show more"
+MAX_SENDS = 500
 
 
 @dataclass(frozen=True)
@@ -106,14 +108,18 @@ async def rows(request: Request) -> Response:
 
 
 async def status(request: Request) -> Response:
-    """Where mail goes (delivery mode and provider), the sandbox's port and size, recent sends."""
+    """Where mail goes (delivery mode and provider), the sandbox's port and size, recent sends:
+    the latest `SENDS` (`?sends=N` shows more), so a busy log does not make a page of miles."""
     svc = services(request)
+    shown = int_param(request, "sends", SENDS, low=1, high=MAX_SENDS)
+    log = svc.store.send_log.entries(limit=shown + 1)  # one more: is there more to show?
     return page(
         "status.html",
         request,
         route=choose(svc.delivery),
         delivery=svc.delivery,
-        log=[entry.as_json() for entry in svc.store.send_log.entries(limit=50)],
+        log=[entry.as_json() for entry in log[:shown]],
+        more=min(shown + SENDS, MAX_SENDS) if len(log) > shown and shown < MAX_SENDS else None,
         smtp_port=svc.smtp_port,
         totals=svc.store.messages.totals(),
         db=svc.settings.db,

@@ -24,11 +24,11 @@ from mailyard.sandbox import (
     Kind,
     StoredEvent,
     render_payload,
-    view_message,
 )
+from mailyard.web.api.reading import off_loop, read_about
 from mailyard.web.errors import RequestError
 from mailyard.web.services import services
-from mailyard.web.ui.marks import Mark, mark, state_of
+from mailyard.web.ui.marks import Mark, mark, state_of, word
 from mailyard.web.ui.templating import fragment
 
 FORMATS = {"ses": "SES event publishing", "ses-feedback": "SES notification", "resend": "Resend"}
@@ -166,10 +166,11 @@ async def delivery(request: Request) -> Response:
     seq = record.summary.seq
     plans = deliveries.for_message(seq)
     where = dict(deliveries.last_outcomes([seq]).get(seq, []))
+    soft = {who for _, who in deliveries.transient_bounces([seq])}  # soft bounces read apart
     recipients = [
         Recipient(
             p.recipient,
-            state_of(where.get(p.recipient, p.last_event)),
+            state_of(where.get(p.recipient, p.last_event), p.recipient.lower() in soft),
             p.outcome,
             p.decided_by,
             p.suppress,
@@ -179,10 +180,10 @@ async def delivery(request: Request) -> Response:
     # In the order they happen: an open recorded during a delay comes before the delivery that
     # was planned (and stored) first.
     events = deliveries.of_message(seq, limit=MAX_EVENTS)
-    about = About.of(record, view_message(svc.store.messages.raw(seq)))
+    about = await off_loop(record.summary.size, read_about, request, record)
     provider = chosen or about.default_provider()
     entries = [entry(e, about, provider) for e in events]
-    overall: Mark | None = mark(list(where.items()))
+    overall: Mark | None = mark(list(where.items()), soft)
     clock = svc.clock
     return fragment(
         "_delivery.html",
@@ -194,6 +195,7 @@ async def delivery(request: Request) -> Response:
         overall=overall,
         cut=len(events) >= MAX_EVENTS,
         formats=FORMATS,
+        word=word,
         provider=provider,
         now=clock.now(),
         until=lambda due: until(due - clock.now()),

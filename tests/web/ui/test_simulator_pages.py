@@ -72,7 +72,7 @@ def row_marks(api: httpx.Client, mailbox: str, **params: str) -> dict[str, tuple
         found[row] = ("", "")
     for ident, body in re.findall(r'<tr class="row[^"]*" data-id="([^"]+)"(.*?)</tr>', page, re.S):
         hit = re.search(
-            r'<span class="mark (\w+)" title="[^"]*">((?:<span[^>]*>[^<]*</span>)+|[^<]*)</span>',
+            r'<span class="mark ([\w-]+)" title="[^"]*">((?:<span[^>]*>[^<]*</span>)+|[^<]*)</span>',
             body,
         )
         if hit:  # what a screen reader says: a delivered mark is a ✓ with hidden words
@@ -131,6 +131,32 @@ def test_a_mark_says_the_worst_state_and_how_many_are_in_it() -> None:
     assert many is not None and many.title.endswith("; and 2 more")
 
 
+def test_a_soft_bounce_reads_apart_from_a_permanent_one(
+    sim: InProcessServer, client: httpx.Client, mailbox: str
+) -> None:
+    expected = {
+        "softbounce-mailboxfull@sim.mailyard.test": ("soft-bounced", "soft bounce"),
+        "hardbounce@sim.mailyard.test": ("bounced", "bounced"),
+        "ok@example.com, softbounce+two@sim.mailyard.test": ("soft-bounced", "soft bounce 1/2"),
+        # a permanent bounce needs more of a look than a soft one
+        "softbounce+three@sim.mailyard.test, hardbounce+three@sim.mailyard.test": (
+            "bounced",
+            "bounced 1/2",
+        ),
+    }
+    ids = {to: sent(sim, client, mailbox, to) for to in expected}
+    marks = row_marks(client, mailbox)
+    assert {to: marks[ids[to]] for to in expected} == expected
+    tab = client.get(f"/ui/message/{ids['softbounce-mailboxfull@sim.mailyard.test']}/delivery")
+    assert '<span class="mark soft-bounced">soft bounce</span>' in tab.text
+    assert 'data-state="soft-bounced" data-label="soft bounce"' in tab.text
+    both = client.get(f"/ui/message/{ids[list(expected)[3]]}/delivery").text
+    assert both.count('<span class="mark soft-bounced">soft bounce</span>') == 1
+    assert both.count('<span class="mark bounced">bounced</span>') == 1
+    soft = mark([("a@x", Kind.BOUNCE), ("b@x", Kind.DELIVERY)], {"a@x"})
+    assert soft is not None and soft.title == "a@x: soft bounce; b@x: delivered"
+
+
 def test_the_marks_of_a_page_cost_one_lookup_whatever_its_length(
     sim: InProcessServer, client: httpx.Client, mailbox: str
 ) -> None:
@@ -178,14 +204,15 @@ def test_the_delivery_tab_tells_each_recipient_and_each_event(
     tab = client.get(f"/ui/message/{message}/delivery")
     assert tab.status_code == 200
     body = tab.text
-    assert 'data-state="bounced"' in body and 'data-label="bounced 2/3"' in body
+    # SES's ooto is a Transient bounce: a soft one, told apart from the permanent bounce
+    assert 'data-state="bounced"' in body and 'data-label="bounced 1/3"' in body
     recipients = re.findall(
-        r'<th scope="row" class="mono">([^<]+)</th>\s*<td[^>]*><span class="mark (\w+)"', body
+        r'<th scope="row" class="mono">([^<]+)</th>\s*<td[^>]*><span class="mark ([\w-]+)"', body
     )
     assert recipients == [
         ("jane@example.com", "delivered"),
         ("bounce+tab@simulator.amazonses.com", "bounced"),
-        ("ooto+tab@simulator.amazonses.com", "bounced"),
+        ("ooto+tab@simulator.amazonses.com", "soft-bounced"),
     ]
     titles = re.findall(r'<span class="event-title">([^<]+)</span>', body)
     assert titles == ["Sent", "Delivered", "Bounced", "Bounced"]

@@ -113,9 +113,17 @@
     for (const [unit, length] of units) if (seconds >= length) return Math.floor(seconds / length) + " " + unit + " ago";
     return seconds < 10 ? "just now" : seconds + " s ago";
   }
-  const local = new Intl.DateTimeFormat(undefined, {
-    weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+  // One date format everywhere, the server's (templating.readable): "Thu 3 Dec 2026, 15:11 UTC",
+  // here in the reader's zone, 24-hour, whatever the browser's language (en-US parts: "Sep", not "Sept").
+  const localParts = new Intl.DateTimeFormat("en-US", {
+    weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short",
   });
+  const local = {
+    format(then) {
+      const p = Object.fromEntries(localParts.formatToParts(then).map((part) => [part.type, part.value]));
+      return p.weekday + " " + p.day + " " + p.month + " " + p.year + ", " + p.hour + ":" + p.minute + " " + p.timeZoneName;
+    },
+  };
   function tick(root) {
     const now = Date.now();
     (root || document).querySelectorAll("time.ago[datetime]").forEach((time) => {

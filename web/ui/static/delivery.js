@@ -96,7 +96,7 @@
   }
 
   // Event times to the second, in the reader's zone (the server writes UTC).
-  const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
   function clocks(root) {
     root.querySelectorAll("time.clock[datetime]").forEach((time) => {
       const then = Date.parse(time.getAttribute("datetime"));

@@ -35,6 +35,10 @@
   const wanted = tabs.find((t) => "#" + t.dataset.tab === window.location.hash);
   if (wanted) show(wanted);
 
+  // -- a long subject is clamped on a phone (app.css): a tap shows all of it -------------------
+  const subject = document.getElementById("subject");
+  subject.addEventListener("click", () => subject.classList.remove("clamped"));
+
   // -- read state: the button always names what it will do ----------------------------------
   const toggle = document.getElementById("toggle-read");
   const setRead = (read) => {
