@@ -8,14 +8,16 @@ own retries off so `Retrying` is the one layer), Resend over the service's share
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from mailyard.sandbox import Allowlist, DeliveryConfig, Mailer, Redactor, Route, Store, choose
 from mailyard.senders import ResendSender, Retrying, Sender, SESSender, SMTPRelay, SMTPSender
 from mailyard.web.settings import Settings
+
+if TYPE_CHECKING:  # imported when the client is made (`OutboundClient.get`)
+    import httpx
 
 
 def _aws_credentials(profile: str | None) -> bool:
@@ -84,7 +86,37 @@ def delivery_config(
     )
 
 
-def build_sender(route: Route, config: DeliveryConfig, http: httpx.AsyncClient) -> Sender | None:
+# The outbound client, or what makes it on first use (`OutboundClient.get`).
+HTTP: TypeAlias = "httpx.AsyncClient | Callable[[], httpx.AsyncClient]"
+
+
+class OutboundClient:
+    """The service's one outbound `httpx.AsyncClient`, made on first use: making it imports
+    httpcore (and trio, when installed) and loads the CA store, a third of the CPU of a cold
+    start, which a service that never calls out does not need."""
+
+    def __init__(self) -> None:
+        self._client: httpx.AsyncClient | None = None
+
+    def get(self) -> httpx.AsyncClient:
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(15.0, connect=5.0), follow_redirects=False
+            )
+        return self._client
+
+    @property
+    def made(self) -> bool:
+        return self._client is not None
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+
+def build_sender(route: Route, config: DeliveryConfig, http: HTTP) -> Sender | None:
     """The sender for `route`, or None when it is not configured."""
     if not route.configured:
         return None
@@ -96,7 +128,8 @@ def build_sender(route: Route, config: DeliveryConfig, http: httpx.AsyncClient) 
             source_app=config.source_app,
         )
     elif route.provider == "resend":
-        sender = ResendSender(http, config.resend_api_key or "", config.resend_api_url)
+        client = http() if callable(http) else http
+        sender = ResendSender(client, config.resend_api_key or "", config.resend_api_url)
     elif route.provider == "smtp":
         relay = SMTPRelay(
             host=config.smtp_host or "",
@@ -127,7 +160,7 @@ def _ses_client(config: DeliveryConfig) -> Any:
 def build_mailer(
     config: DeliveryConfig,
     store: Store | None,
-    http: httpx.AsyncClient,
+    http: HTTP,
     *,
     log_key: bytes | None = None,
     log_format: str = "kv",

@@ -8,61 +8,65 @@ Handlers are module-level functions that take a request and reach the running se
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from mailyard.web.api import (
-    checks,
-    delivery,
-    email_test,
-    events_ws,
-    inbucket,
-    info,
-    mailhog,
-    message,
-    messages,
-    metrics,
-    openapi,
-    release,
-    send,
-    sim_control,
-    sim_events,
-    tags,
-    thumb,
-    views,
-    webhooks,
-)
 from mailyard.web.api.describe import HANDLERS
-from mailyard.web.auth import admin as auth_admin
-from mailyard.web.auth import public as auth_public
-from mailyard.web.auth import tenants as auth_tenants
-from mailyard.web.emulate import (
-    compat,
-    resend_api,
-    ses_v1,
-    sesv2_configsets,
-    sesv2_identities,
-    sesv2_send,
-    sesv2_suppression,
-    sesv2_templates,
-)
+from mailyard.web.lazy import LazyHandler, as_function, handlers
 from mailyard.web.settings import Settings
-from mailyard.web.ui import (
-    engagement,
-    message_page,
-    pages,
-    preview,
-    stream,
-    suppressions,
-    timeline,
-    webhooks_page,
-)
-from mailyard.web.ui.templating import HERE as UI_FOLDER
 
 GET, POST, PUT, DELETE = ["GET"], ["POST"], ["PUT"], ["DELETE"]
+
+# Handler modules are imported on their first request (web.lazy): with what they import, they
+# were half of the cold start. Starlette's own `Route` and `WebSocketRoute` (the pages, the
+# event socket) take a function: `as_function` gives one.
+checks = handlers("mailyard.web.api.checks")
+delivery = handlers("mailyard.web.api.delivery")
+email_test = handlers("mailyard.web.api.email_test")
+inbucket = handlers("mailyard.web.api.inbucket")
+info = handlers("mailyard.web.api.info")
+mailhog = handlers("mailyard.web.api.mailhog")
+message = handlers("mailyard.web.api.message")
+messages = handlers("mailyard.web.api.messages")
+metrics = handlers("mailyard.web.api.metrics")
+openapi = handlers("mailyard.web.api.openapi")
+release = handlers("mailyard.web.api.release")
+send = handlers("mailyard.web.api.send")
+sim_control = handlers("mailyard.web.api.sim_control")
+sim_events = handlers("mailyard.web.api.sim_events")
+tags = handlers("mailyard.web.api.tags")
+thumb = handlers("mailyard.web.api.thumb")
+views = handlers("mailyard.web.api.views")
+webhook_check = handlers("mailyard.web.api.webhook_check")
+webhooks = handlers("mailyard.web.api.webhooks")
+auth_admin = handlers("mailyard.web.auth.admin")
+auth_public = handlers("mailyard.web.auth.public")
+auth_tenants = handlers("mailyard.web.auth.tenants")
+compat = handlers("mailyard.web.emulate.compat")
+resend_api = handlers("mailyard.web.emulate.resend_api")
+ses_v1 = handlers("mailyard.web.emulate.ses_v1")
+sesv2_configsets = handlers("mailyard.web.emulate.sesv2_configsets")
+sesv2_identities = handlers("mailyard.web.emulate.sesv2_identities")
+sesv2_send = handlers("mailyard.web.emulate.sesv2_send")
+sesv2_suppression = handlers("mailyard.web.emulate.sesv2_suppression")
+sesv2_templates = handlers("mailyard.web.emulate.sesv2_templates")
+# web.api.webhook_check.DECOY_PATH, written out so that module loads on first use too (a test
+# holds the two equal).
+WEBHOOK_CHECK_DECOY = "/_webhook-check/decoy.pem"
+events_ws = handlers("mailyard.web.api.events_ws")
+engagement = handlers("mailyard.web.ui.engagement")
+message_page = handlers("mailyard.web.ui.message_page")
+pages = handlers("mailyard.web.ui.pages")
+preview = handlers("mailyard.web.ui.preview")
+stream = handlers("mailyard.web.ui.stream")
+suppressions = handlers("mailyard.web.ui.suppressions")
+timeline = handlers("mailyard.web.ui.timeline")
+webhooks_page = handlers("mailyard.web.ui.webhooks_page")
+UI_FOLDER = Path(__file__).resolve().parent / "ui"  # web.ui.templating.HERE
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -77,6 +81,11 @@ def resource(path: str, **handlers: Handler) -> Route:
     dispatch.__name__ = "_".join(h.__name__ for h in handlers.values())
     setattr(dispatch, HANDLERS, handlers)
     return Route(path, dispatch, methods=list(handlers))
+
+
+def page(path: str, handler: LazyHandler, methods: list[str]) -> Route:
+    """A route of the inbox's: one handler, no OpenAPI description."""
+    return Route(path, as_function(handler), methods=methods)
 
 
 API: list[BaseRoute] = [
@@ -103,7 +112,7 @@ API: list[BaseRoute] = [
     resource("/api/v1/info", GET=info.info),
     resource("/api/v1/webui", GET=info.webui),
     resource("/api/v1/swagger.json", GET=openapi.swagger_json),
-    WebSocketRoute("/api/events", events_ws.events),
+    WebSocketRoute("/api/events", as_function(events_ws.events)),
     resource("/metrics", GET=metrics.metrics),
     resource("/view/{id}.html", GET=views.view_html),
     resource("/view/{id}.txt", GET=views.view_text),
@@ -139,28 +148,28 @@ API: list[BaseRoute] = [
 ]
 
 UI: list[BaseRoute] = [
-    Route("/", pages.inbox, methods=GET),
-    Route("/ui/results", pages.results, methods=GET),
-    Route("/ui/rows", pages.rows, methods=GET),
-    Route("/message/{id}", message_page.message, methods=GET),
-    Route("/ui/message/{id}/tags", message_page.edit_tags, methods=POST),
-    Route("/status", pages.status, methods=GET),
-    Route("/preview", preview.gallery, methods=GET),
-    Route("/ui/preview/render", preview.render_preview, methods=GET),
-    Route("/ui/preview/send", preview.send_test, methods=POST),
-    Route("/ui/events", stream.events, methods=GET),
+    page("/", pages.inbox, GET),
+    page("/ui/results", pages.results, GET),
+    page("/ui/rows", pages.rows, GET),
+    page("/message/{id}", message_page.message, GET),
+    page("/ui/message/{id}/tags", message_page.edit_tags, POST),
+    page("/status", pages.status, GET),
+    page("/preview", preview.gallery, GET),
+    page("/ui/preview/render", preview.render_preview, GET),
+    page("/ui/preview/send", preview.send_test, POST),
+    page("/ui/events", stream.events, GET),
     # the delivery simulator's face: a message's timeline, opens and clicks, the suppression
     # list and the webhooks
-    Route("/ui/message/{id}/delivery", timeline.delivery, methods=GET),
-    Route("/ui/message/{id}/open", engagement.record_open, methods=POST),
-    Route("/view/{id}/click", engagement.click, methods=GET),
-    Route("/suppressions", suppressions.suppressions, methods=GET),
-    Route("/ui/suppressions", suppressions.add, methods=POST),
-    Route("/ui/suppressions/remove", suppressions.remove, methods=POST),
-    Route("/ui/suppressions/clear", suppressions.clear, methods=POST),
-    Route("/webhooks", webhooks_page.webhooks, methods=GET),
-    Route("/ui/webhooks/{webhook}", webhooks_page.endpoint, methods=GET),
-    Route("/ui/webhooks/deliveries/{delivery}/redeliver", webhooks_page.redeliver, methods=POST),
+    page("/ui/message/{id}/delivery", timeline.delivery, GET),
+    page("/ui/message/{id}/open", engagement.record_open, POST),
+    page("/view/{id}/click", engagement.click, GET),
+    page("/suppressions", suppressions.suppressions, GET),
+    page("/ui/suppressions", suppressions.add, POST),
+    page("/ui/suppressions/remove", suppressions.remove, POST),
+    page("/ui/suppressions/clear", suppressions.clear, POST),
+    page("/webhooks", webhooks_page.webhooks, GET),
+    page("/ui/webhooks/{webhook}", webhooks_page.endpoint, GET),
+    page("/ui/webhooks/deliveries/{delivery}/redeliver", webhooks_page.redeliver, POST),
     Mount("/static", app=StaticFiles(directory=UI_FOLDER / "static"), name="static"),
 ]
 
@@ -183,11 +192,13 @@ SIMULATOR: list[BaseRoute] = [
     resource("/api/v1/clock", GET=sim_control.get_clock),
     resource("/api/v1/clock/advance", POST=sim_control.advance_clock),
     resource("/api/v1/webhooks", GET=webhooks.list_webhooks, POST=webhooks.add_webhook),
+    resource("/api/v1/webhooks/check", POST=webhook_check.check_webhook_receiver),
     resource("/api/v1/webhooks/{webhook}", DELETE=webhooks.remove_webhook),
     resource("/api/v1/webhooks/{webhook}/deliveries", GET=webhooks.list_deliveries),
     resource("/api/v1/webhooks/deliveries/{delivery}/redeliver", POST=webhooks.redeliver),
     resource("/_sns/SimpleNotificationService-mailyard.pem", GET=webhooks.sns_certificate),
     resource("/_sns/", GET=webhooks.sns_service),
+    resource(WEBHOOK_CHECK_DECOY, GET=webhook_check.decoy_certificate),
 ]
 
 # Provider API emulators (web.emulate): SES v2 (REST-JSON), SES v1 (query/XML on POST /, beside
@@ -263,7 +274,7 @@ SES_V2: list[BaseRoute] = [
         DELETE=sesv2_suppression.delete_suppressed,
     ),
 ]
-SES_V1: list[BaseRoute] = [Route("/", ses_v1.dispatch, methods=POST)]
+SES_V1: list[BaseRoute] = [resource("/", POST=ses_v1.dispatch)]
 RESEND: list[BaseRoute] = [
     resource("/emails", POST=resend_api.send_email),
     resource("/emails/batch", POST=resend_api.send_batch),

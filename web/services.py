@@ -17,9 +17,8 @@ import socket
 import ssl
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-import httpx
 from starlette.requests import HTTPConnection
 
 from mailyard.sandbox import (
@@ -57,8 +56,16 @@ from mailyard.senders import WebhookClient
 from mailyard.web import logs
 from mailyard.web.auth.service import AuthServices, open_auth
 from mailyard.web.emulate.state import Emulators, open_emulators
-from mailyard.web.outbound import build_mailer, delivery_config, sandbox_mailer
+from mailyard.web.outbound import (
+    OutboundClient,
+    build_mailer,
+    delivery_config,
+    sandbox_mailer,
+)
 from mailyard.web.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("mailyard")
 
@@ -82,7 +89,7 @@ class Services:
     smtp: SinkHandler
     smtp_port: int
     http_port: int
-    http: httpx.AsyncClient  # outbound HTTP: Resend, webhooks, link checks
+    outbound: OutboundClient  # outbound HTTP (Resend, link checks), made on first use
     delivery: DeliveryConfig
     mailer: Mailer  # the configured delivery
     sandbox_mailer: Mailer  # always this service's own sink (the preview gallery's test sends)
@@ -90,6 +97,11 @@ class Services:
     started: float
     secret: bytes = field(repr=False, default=b"")  # keys the inbox's CSRF token
     auth: AuthServices | None = None  # the reference auth service; None: --no-auth-service
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The outbound client, made on first use."""
+        return self.outbound.get()
 
     @property
     def sink_host(self) -> str:
@@ -263,9 +275,8 @@ async def open_services(
         dispatcher.start()
         stack.push_async_callback(dispatcher.close)
         await _register_configured(dispatcher, settings)
-        http = await stack.enter_async_context(
-            httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0), follow_redirects=False)
-        )
+        outbound = OutboundClient()
+        stack.push_async_callback(outbound.aclose)
         sock = smtp_socket or listen(settings.host, settings.smtp_port)
         smtp_port = int(sock.getsockname()[1])
         delivery = delivery_config(
@@ -289,7 +300,7 @@ async def open_services(
         if settings.max_age:
             pruner = asyncio.create_task(_prune_forever(store, clock))
             stack.callback(pruner.cancel)
-        mailer = build_mailer(delivery, store, http, log_format=settings.log_format)
+        mailer = build_mailer(delivery, store, outbound.get, log_format=settings.log_format)
         # The reference auth service (web.auth); closed before the sink, so its outbox's last
         # sends still land.
         auth = await stack.enter_async_context(
@@ -317,7 +328,7 @@ async def open_services(
             smtp=handler,
             smtp_port=smtp_port,
             http_port=http_port,
-            http=http,
+            outbound=outbound,
             delivery=delivery,
             mailer=mailer,
             sandbox_mailer=sandbox_mailer(delivery, store, log_format=settings.log_format),

@@ -20,14 +20,18 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-from mailyard.renderer import Concept, Theme, build_message, cid_html, render
 from mailyard.sandbox.outbound.allowlist import Allowlist
 from mailyard.sandbox.outbound.redact import Redactor
 from mailyard.sandbox.outbound.routing import NOT_CONFIGURED, Route
 from mailyard.sandbox.store.records import SendRecord
 from mailyard.sandbox.store.send_log import SendLog
 from mailyard.senders import InlinePart, Outgoing, Sender, SendError
+
+# The renderer is imported on the first send: `mailyard serve` starts without it.
+if TYPE_CHECKING:
+    from mailyard.renderer import Concept, Theme
 
 log = logging.getLogger("mailyard.email")
 
@@ -121,6 +125,8 @@ class Mailer:
         test: bool = False,
         tags: Iterable[str] = (),
     ) -> SendResult:
+        from mailyard.renderer import build_message, cid_html, render
+
         started = time.perf_counter()
         email = render(concept, theme, locale=locale, timezone=timezone, test=test)
         base = {

@@ -4,7 +4,8 @@ image, metrics and HTML libraries (bench/startup.py times it; this test holds th
 
 A fresh interpreter runs the serve path as `mailyard serve` does: the command line, the
 command's module, the server module, then the app's whole start-up (every service opened, as in
-the lifespan), and lists what it imported."""
+the lifespan) and a `/readyz` request, and lists what it imported. The app is driven over ASGI
+directly: a test harness would bring imports of its own (httpx)."""
 
 from __future__ import annotations
 
@@ -26,25 +27,67 @@ ON_FIRST_USE = (
     "cryptography",
     "aiosmtplib",
     "jinja2",
+    # the outbound client (made on first use: web.outbound.OutboundClient) and what it pulls in
+    "httpx",
+    "httpcore",
+    "trio",
+    "rich",
+    "mailyard.sandbox.mail.htmlcheck",
+    "mailyard.sandbox.mail.linkcheck",
+)
+# Handler modules, imported on their first request (web.lazy); one of each kind of route.
+HANDLER_MODULES = (
+    "mailyard.web.api.checks",
+    "mailyard.web.api.message",
+    "mailyard.web.api.webhook_check",
+    "mailyard.web.emulate.ses_v1",
+    "mailyard.web.emulate.resend_api",
+    "mailyard.web.auth.admin",
+    "mailyard.web.ui.pages",
+    "mailyard.web.ui.message_page",
+    "mailyard.web.api.events_ws",
 )
 OTHER_COMMANDS = ("mailyard.web.cli.render_cmd", "mailyard.web.cli.send_cmd")
 
 SERVE_PATH = """
+import asyncio
 import sys
 import click
 from mailyard.web.cli import main
 
 main.get_command(click.Context(main), "serve")
 import mailyard.web.server  # what the serve command imports when it runs
+from mailyard.web.app import create_app
 from mailyard.web.settings import load_settings
-from mailyard.web.testing.inprocess import InProcessServer
 
-server = InProcessServer.start(load_settings({"db": sys.argv[1], "smtp_port": 0}, {}))
-try:
-    with server.api() as api:
-        assert api.get("/readyz").status_code == 200
-finally:
-    server.stop()
+app = create_app(load_settings({"db": sys.argv[1], "smtp_port": 0}, {}))
+
+
+async def readyz(state):
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": "/readyz", "raw_path": b"/readyz", "root_path": "",
+        "query_string": b"", "headers": [(b"host", b"127.0.0.1")], "state": state,
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8025),
+    }
+    await app(scope, receive, send)
+    return sent[0]["status"]
+
+
+async def start():
+    async with app.router.lifespan_context(app) as state:
+        assert await readyz(state) == 200
+
+
+asyncio.run(start())
 print("\\n".join(sorted(sys.modules)))
 """
 
@@ -74,3 +117,9 @@ def test_serve_loads_heavy_libraries_only_when_first_needed(tmp_path: Path) -> N
     modules = _serve_imports(tmp_path)
     assert "mailyard.web.server" in modules
     assert _loaded(modules, ON_FIRST_USE) == []
+
+
+def test_serve_imports_a_handler_module_on_its_first_request(tmp_path: Path) -> None:
+    modules = _serve_imports(tmp_path)
+    assert "mailyard.web.api.info" in modules  # /readyz's, asked for
+    assert _loaded(modules, HANDLER_MODULES) == []
