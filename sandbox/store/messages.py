@@ -143,6 +143,8 @@ class Messages:
                 where=(*compiled.where, "m.created_ts < ?"),
                 params=(*compiled.params, created_before),
             )
+        if conn is not None:  # a write job: the tokens of messages inserted before it count
+            self._vocabulary.flush(conn)
         found = plan(conn or self._conn, compiled, mailbox)
         return Matches(found, mailbox, everything, self.counts)
 
@@ -279,7 +281,11 @@ class Messages:
             known, digest = await asyncio.to_thread(_read, raw, envelope)
         else:
             known, digest = _read(raw, envelope)
-        return await self._writer.run(lambda tx: self._insert(tx, raw, envelope, known, digest))
+        # Writing and indexing 40 MB take ~250 ms: then the transaction runs on a thread too.
+        return await self._writer.run(
+            lambda tx: self._insert(tx, raw, envelope, known, digest),
+            heavy=len(raw) > READ_OFF_LOOP,
+        )
 
     def ingest_sync(self, raw: bytes, envelope: Envelope) -> Stored:
         """`ingest` for callers without an event loop (tests, tools)."""
@@ -474,8 +480,10 @@ class Messages:
         """Add the message to the search index (`search_index`), its new tokens to the
         vocabulary. Not a trigger, and one row a statement: see migration 0001."""
         shown_id = search_index.shown_message_id(summary.message_id, message_id)
-        texts, terms = search_index.columns_and_terms(summary, envelope.mail_from, shown_id)
-        self._vocabulary.add(tx.conn, seq, terms)
+        texts, terms = search_index.columns_and_terms(
+            summary, envelope.mail_from, shown_id, envelope.provider_id
+        )
+        self._vocabulary.add(tx, terms)
         texts["meta"] = search_index.meta(
             seq, envelope.mailbox, summary.attachments, getattr(summary, "inlines", 0)
         )

@@ -115,16 +115,21 @@ def _addresses(summary: Summary, column: str) -> Iterable[Address]:
     return lists.get(column, summary.reply_to)
 
 
-def column_text(summary: Summary, column: str, mail_from: str, message_id: str) -> str:
+def column_text(
+    summary: Summary, column: str, mail_from: str, message_id: str, provider_id: str = ""
+) -> str:
     """One text column of a message: `summary` is a `Summary`, `mail_from` the envelope
-    sender (Mailpit's Return-Path), `message_id` the Message-ID Mailpit would show."""
+    sender (Mailpit's Return-Path), `message_id` the Message-ID Mailpit would show,
+    `provider_id` the provider's id of a message sent through its API."""
     if column == "subject":
         return fold(summary.subject)
     if column == "message_id":
         return fold(message_id)
     if column != "text":
         return people(_addresses(summary, column))
-    return _free_text(summary, {c: people(_addresses(summary, c)) for c in ADDRESSES}, mail_from)
+    addresses = {c: people(_addresses(summary, c)) for c in ADDRESSES}
+    text = _free_text(summary, addresses, mail_from)
+    return " ".join([text, *provider_chunks(provider_id)]) if provider_id else text
 
 
 def _free_text(summary: Summary, addresses: dict[str, str], mail_from: str) -> str:
@@ -137,13 +142,24 @@ def _free_text(summary: Summary, addresses: dict[str, str], mail_from: str) -> s
     return clean(" ".join([*parts, *getattr(summary, "attachment_names", ())]))
 
 
-def columns(summary: Summary, mail_from: str, message_id: str) -> dict[str, str]:
+def provider_chunks(provider_id: str) -> list[str]:
+    """The provider's message id (SES MessageId, Resend id) as it ends the free text: issue 12
+    asks for it to be found by a free-text search. Whole chunks only, without their words
+    (its parts are random: each would be a new token in the index and the vocabulary, ~100 us
+    a message), so the whole id is found, or any piece of it holding a `-`; migration 0008
+    writes the same for messages stored before."""
+    return chunks(clean(provider_id)) if provider_id else []
+
+
+def columns(
+    summary: Summary, mail_from: str, message_id: str, provider_id: str = ""
+) -> dict[str, str]:
     """Every column of a message but `meta` (see `column_text`)."""
-    return columns_and_terms(summary, mail_from, message_id)[0]
+    return columns_and_terms(summary, mail_from, message_id, provider_id)[0]
 
 
 def columns_and_terms(
-    summary: Summary, mail_from: str, message_id: str
+    summary: Summary, mail_from: str, message_id: str, provider_id: str = ""
 ) -> tuple[dict[str, str], set[str]]:
     """`columns()`, and the tokens of the vocabulary's columns (each text is split once)."""
     found = {c: people(_addresses(summary, c)) for c in ADDRESSES}
@@ -157,6 +173,10 @@ def columns_and_terms(
         if name in VOCABULARY_COLUMNS:
             terms.update(parts)
             terms.update(chunks(word_text))
+    if provider_id:  # after the words, which it does not bring (`provider_chunks`)
+        ids = provider_chunks(provider_id)
+        found["text"] = " ".join([found["text"], *ids])
+        terms.update(ids)
     return found, terms
 
 

@@ -1,12 +1,14 @@
 """The search vocabulary: every token the message index holds, found by any substring of it.
 
-The tokens a message brings in are one row of `search_vocab_batches` (`id`: its seq; its plain
-words apart from its other chunks), under a trigram index (`search_vocab_fts`) that finds the
-rows holding a substring; the tokens containing it are then picked out of those rows.
+The tokens the messages of one write transaction bring in are one row of
+`search_vocab_batches` (its plain words apart from its other chunks), under a trigram index
+(`search_vocab_fts`) that finds the rows holding a substring; the tokens containing it are then
+picked out of those rows.
 
 What it costs at ingest is what decided this shape (measured, 2 shared cores): a row of FTS5
 costs 30-60 us to write whatever its length, and a UNIQUE index 10-20 us a new token, so one
-row a message and no uniqueness. Tokens are remembered in memory instead, so a common word is
+row a transaction (measured: one a message doubled the FTS5 writes and merges of ingest) and no
+uniqueness. Tokens are remembered in memory instead, so a common word is
 written once, and again only when the memory was reset (a restart, `CACHE` tokens): a token
 may be in more than one row, which lookups fold together.
 
@@ -19,45 +21,77 @@ import sqlite3
 from collections.abc import Iterable
 
 from mailyard.sandbox.store.search_index import MARK
+from mailyard.sandbox.store.writer import Tx
 
 CACHE = 100_000  # tokens remembered as being in the vocabulary
 
 
 class Vocabulary:
-    """Adds a message's new tokens, inside the writer's transaction.
+    """Gathers the new tokens of a transaction's messages and writes them as one row, right
+    before it commits (`writer.GroupWork`): a row of FTS5 costs the same whatever its length,
+    and fewer rows mean fewer segments to merge.
 
-    The memory must never claim a token that a rolled-back transaction took away: each token
-    remembered carries the batch (seq) that wrote it, and before each use the highest batch in
-    the database is read; when it is lower (a rollback), the tokens past it are forgotten.
+    The memory must never claim a token that a rolled-back transaction took away: the tokens
+    a transaction writes are remembered only once it has committed (`settle`). There is one
+    writer, so nothing else writes the vocabulary meanwhile (the migrations run before it).
     """
 
     def __init__(self) -> None:
-        self._known: dict[str, int] = {}
-        self._top = 0
+        self._known: set[str] = set()
+        self._pending: set[str] = set()
+        self._written: set[str] = set()  # flushed, not yet committed
+        self._top = 0  # the id of the last row written
 
-    def add(self, conn: sqlite3.Connection, batch: int, terms: Iterable[str]) -> None:
-        """Write those of `terms` not known to be there, as batch `batch` (the message's seq)."""
-        row = conn.execute("SELECT coalesce(max(id), 0) FROM search_vocab_batches").fetchone()
-        top = int(row[0])
+    def add(self, tx: Tx, terms: Iterable[str]) -> None:
+        """Note a message's tokens, to be written before `tx` commits (those known to be
+        there already are not)."""
+        self._pending.update(terms)
+        tx.share(self)
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        """Write the pending tokens not known to be there, as one row (a write job reading
+        the vocabulary flushes it early, so that it sees the tokens of the jobs before it)."""
+        pending, self._pending = self._pending, set()
+        if not pending:
+            return
+        # Once a transaction, not once a message: rows removed behind the memory's back (a
+        # `prune` called alone) take what it remembers with them.
+        top = int(
+            conn.execute("SELECT coalesce(max(id), 0) FROM search_vocab_batches").fetchone()[0]
+        )
         if top < self._top:
-            self._known = {t: at for t, at in self._known.items() if at <= top}
-            self._top = top
-        new = [t for t in set(terms) if t not in self._known and t and t != MARK]
+            self.forget()
+        known = self._known
+        new = [t for t in pending if t not in known and t not in self._written and t != MARK]
+        new = [t for t in new if t]
         if not new:
             return
-        if len(self._known) + len(new) > CACHE:
-            self._known = {}
         plain = " ".join(t for t in new if t.isalnum())
         other = " ".join(t for t in new if not t.isalnum())
-        values = (batch, plain, other)
-        for table in ("search_vocab_batches (id", "search_vocab_fts (rowid"):
-            conn.execute(f"INSERT INTO {table}, words, chunks) VALUES (?, ?, ?)", values)
-        self._known.update(dict.fromkeys(new, batch))
-        self._top = max(self._top, batch)
+        cursor = conn.execute(
+            "INSERT INTO search_vocab_batches (words, chunks) VALUES (?, ?)", (plain, other)
+        )
+        conn.execute(
+            "INSERT INTO search_vocab_fts (rowid, words, chunks) VALUES (?, ?, ?)",
+            (cursor.lastrowid, plain, other),
+        )
+        self._top = int(cursor.lastrowid or 0)
+        self._written.update(new)
+
+    def settle(self, committed: bool) -> None:
+        written, self._written = self._written, set()
+        if not committed:
+            self._pending = set()
+            self._top = 0  # rows it wrote are gone: a lower `max(id)` must not look like a prune
+            return
+        if len(self._known) + len(written) > CACHE:
+            self._known = set()
+        self._known |= written
 
     def forget(self) -> None:
         """Drop what is remembered (the vocabulary was emptied or pruned)."""
-        self._known = {}
+        self._known = set()
+        self._written = set()
         self._top = 0
 
 

@@ -18,7 +18,9 @@ retakes the GIL, and retaking it waits for the loop thread to yield. With ~8 sta
 message that convoy cost more than the SQL itself (measured: 0.38x of the bare-aiosmtpd ceiling
 with a thread). In WAL mode with synchronous=NORMAL a commit does not fsync, so committing on the
 loop is cheap; the fsyncs happen at checkpoints, which `Checkpointer` runs on its own thread and
-connection, where SQLite works without holding the GIL.
+connection, where SQLite works without holding the GIL. The exception is a group holding a
+heavy job (a message of megabytes: writing and indexing 40 MB take ~250 ms): that one
+transaction runs on a worker thread, so that the loop never waits for it (issue 9).
 """
 
 from __future__ import annotations
@@ -40,19 +42,39 @@ log = logging.getLogger("mailyard.store")
 T = TypeVar("T")
 
 
+class GroupWork(Protocol):
+    """Work a group's jobs share, done once per transaction rather than once per job (the
+    search vocabulary: one row for the group's new tokens, not one a message)."""
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        """Write what the jobs left pending; inside the transaction, right before COMMIT."""
+        ...
+
+    def settle(self, committed: bool) -> None:
+        """The transaction committed, or was rolled back (then what was pending is dropped:
+        jobs redone after a rollback bring it again)."""
+        ...
+
+
 @dataclass
 class Tx:
-    """What a job gets: the write connection inside the group's transaction, and `emit` for
-    events that are published only if this job's changes are committed."""
+    """What a job gets: the write connection inside the group's transaction, `emit` for
+    events that are published only if this job's changes are committed, and `share` for work
+    done once for the whole group."""
 
     conn: sqlite3.Connection
     events: list[Event] = field(default_factory=list)
+    works: dict[int, GroupWork] = field(default_factory=dict)
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
+
+    def share(self, work: GroupWork) -> None:
+        """Have `work` flushed before this transaction commits (once, however many jobs ask)."""
+        self.works.setdefault(id(work), work)
 
 
 Job = Callable[[Tx], Any]
@@ -70,6 +92,7 @@ def translate(exc: sqlite3.Error) -> StoreError:
 class _Item:
     job: Job
     future: asyncio.Future[Any] | None = None
+    heavy: bool = False
 
 
 Outcome = tuple[_Item, Any, BaseException | None, list[Event]]
@@ -88,7 +111,7 @@ class Keeper(Protocol):
         ...
 
     def committed(self) -> None:
-        """Told after each commit (on the loop; cheap)."""
+        """Told after each commit (cheap; on the loop, or on the thread of a heavy group)."""
         ...
 
     def exhausted(self) -> None:
@@ -134,19 +157,26 @@ class Writer:
         """Commit what is queued, then close."""
         if self._conn is None:
             return
+        with self._state:
+            while self._busy:  # a heavy group committing on its thread
+                self._state.wait()
         if self._pending:
             group, self._pending = self._pending, []
-            self._settle(self._guarded(group))
+            self._settle(self._tell(self._guarded(group)))
         self._conn.close()
         self._conn = None
 
-    async def run(self, job: Callable[[Tx], T]) -> T:
-        """Queue `job`; returns its result once the transaction holding it has committed."""
+    async def run(self, job: Callable[[Tx], T], *, heavy: bool = False) -> T:
+        """Queue `job`; returns its result once the transaction holding it has committed.
+
+        `heavy`: the job writes or indexes megabytes (a message of 40 MB: ~250 ms), so its
+        group's transaction runs on a worker thread, and the loop goes on meanwhile (issue 9);
+        jobs queued meanwhile wait for it, as they wait for a checkpoint's hold."""
         if self._conn is None:
             raise StoreError("the store is closed")
         loop = self._loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._pending.append(_Item(job, future))
+        self._pending.append(_Item(job, future, heavy))
         if not self._scheduled:
             self._scheduled = True
             loop.call_soon(self._flush)
@@ -158,8 +188,8 @@ class Writer:
             raise StoreError("the store is closed")
         if self._pending:
             group, self._pending = self._pending, []
-            self._settle(self._guarded(group))
-        ((_, value, error, _),) = self._guarded([_Item(job)])
+            self._settle(self._tell(self._guarded(group)))
+        ((_, value, error, _),) = self._tell(self._guarded([_Item(job)]))
         if error is not None:
             raise error
         return value  # type: ignore[no-any-return]
@@ -208,11 +238,16 @@ class Writer:
             return
         keeper = self.keeper
         with self._state:
+            if self._busy:  # a heavy group is committing on its thread; it reschedules us
+                return
             if self._holds or (keeper is not None and keeper.over_limit()):
                 self._deferred = True  # the checkpointer resumes us
                 return
             self._busy = True
         group, self._pending = self._pending, []
+        if any(item.heavy for item in group):
+            self._off_loop(self._conn, group)
+            return
         try:
             outcomes = self._commit_group(self._conn, group)
             if keeper is not None:
@@ -221,14 +256,40 @@ class Writer:
             with self._state:
                 self._busy = False
                 self._state.notify_all()
-        self._settle(outcomes)
+        self._settle(self._tell(outcomes))
+
+    def _off_loop(self, conn: sqlite3.Connection, group: list[_Item]) -> None:
+        """Commit `group` on a worker thread (`run(heavy=True)`); publish and settle on the
+        loop. Busy until it is done: the loop's flushes, a hold and `stop` wait for it."""
+
+        def commit() -> list[Outcome]:
+            try:
+                outcomes = self._commit_group(conn, group)
+                if self.keeper is not None:
+                    self.keeper.committed()
+                return outcomes
+            finally:
+                with self._state:
+                    self._busy = False
+                    self._state.notify_all()
+
+        def done(task: asyncio.Future[list[Outcome]]) -> None:
+            error = task.exception()
+            if error is not None:  # not an sqlite3 error (those are outcomes): fail the group
+                self._settle([(item, None, error, []) for item in group])
+            else:
+                self._settle(self._tell(task.result()))
+            self._schedule()  # what was queued meanwhile
+
+        loop = asyncio.get_running_loop()
+        loop.run_in_executor(None, commit).add_done_callback(done)
 
     def _guarded(self, group: list[_Item]) -> list[Outcome]:
         """`_commit_group` for the synchronous paths: waits out a hold instead of deferring
         (and commits past the WAL's bound: stopping must not lose what was queued)."""
         assert self._conn is not None
         with self._state:
-            while self._holds:
+            while self._holds or self._busy:  # a heavy group's thread clears `_busy` itself
                 self._state.wait()
             self._busy = True
         try:
@@ -269,6 +330,10 @@ class Writer:
         # The disk, not our own page limit (tests set one): the keeper frees the reserve.
         if refused and self.keeper is not None and (self._frozen or not self._at_page_cap(conn)):
             self.keeper.exhausted()
+        return outcomes
+
+    def _tell(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """Publish the events of the committed jobs (on the loop's thread, or the caller's)."""
         if self._publish is not None:
             for _, _, error, events in outcomes:
                 for event in events if error is None else ():
@@ -316,8 +381,9 @@ class Writer:
             log.error("cannot begin a write transaction: %s", exc)
             return [(item, None, translate(exc), []) for item in group]
         outcomes: list[Outcome] = []
+        works: dict[int, GroupWork] = {}
         for item in group:
-            tx = Tx(conn)
+            tx = Tx(conn, works=works)
             try:
                 if isolate:
                     conn.execute("SAVEPOINT job")
@@ -333,15 +399,20 @@ class Writer:
                 if not isolate:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
+                    _settle_works(works, committed=False)
                     return None
                 if not _rollback_savepoint(conn):
+                    _settle_works(works, committed=False)
                     return None  # the jobs before this one are gone too
                 outcomes.append((item, None, error, []))
         try:
+            for work in works.values():
+                work.flush(conn)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            _settle_works(works, committed=False)
             error = translate(exc)
             if not isinstance(error, StorageFullError):
                 log.error("commit failed: %s", exc)
@@ -349,9 +420,15 @@ class Writer:
                 self._last_error = error
                 return None  # alone, the smaller ones may still fit
             return [(item, None, error, []) for item in group]
+        _settle_works(works, committed=True)
         if any(error is None for _, _, error, _ in outcomes):
             self.commits += 1
         return outcomes
+
+
+def _settle_works(works: dict[int, GroupWork], *, committed: bool) -> None:
+    for work in works.values():
+        work.settle(committed)
 
 
 def _rollback_savepoint(conn: sqlite3.Connection) -> bool:
