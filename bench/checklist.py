@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import subprocess
 import sys
@@ -22,41 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from mailyard.web.testing.harness import ServerProcess
+
 GOAL_MS = 3000.0
-READY = re.compile(r"web and API on (http://\S+?)/? ")
-
-
-def start(folder: Path) -> tuple[subprocess.Popen[str], str]:
-    """`mailyard serve` on free ports; its process and URL once it says it is ready."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mailyard.web",
-            "serve",
-            "--smtp-port",
-            "0",
-            "--http-port",
-            "0",
-            "--db",
-            str(folder / "bench.db"),
-            "--clock-control",
-            "--quiet",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        if found := READY.search(line + " "):
-            return process, found.group(1)
-    process.kill()
-    raise RuntimeError("mailyard serve did not become ready")
 
 
 def main() -> int:
@@ -64,7 +31,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        process, url = start(Path(tmp))
+        server = ServerProcess.start(
+            Path(tmp), "--clock-control", "--quiet", db=Path(tmp) / "bench.db"
+        )
+        url = server.url
         inside, outside, failed = [], [], 0
         try:
             for run in range(1, args.runs + 1):
@@ -86,8 +56,7 @@ def main() -> int:
                     f"  {'pass' if ok else 'FAILED: ' + done.stdout[-300:] + done.stderr[-300:]}"
                 )
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            server.stop()
     print(
         f"\nchecklist, median {statistics.median(inside):.0f} ms, worst {max(inside):.0f} ms;"
         f" with the interpreter's start: median {statistics.median(outside):.0f} ms"

@@ -124,6 +124,7 @@ if TYPE_CHECKING:
     )
     from mailyard.sandbox.store.send_log import SendLogged
     from mailyard.sandbox.store.waiters import Waiters
+    from mailyard.sandbox.store.webhooks import Delivery as WebhookDelivery
     from mailyard.sandbox.store.webhooks import Endpoint
     from mailyard.sandbox.webhooks.dispatcher import Dispatcher
     from mailyard.sandbox.webhooks.formats import Formats
@@ -378,6 +379,7 @@ __all__ = [
     "TokenError",
     "UserCreated",
     "Waiters",
+    "WebhookDelivery",
     "api_refusal",
     "chaos",
     "check_html",
@@ -428,6 +430,7 @@ _RENAMED = {
     "resend_last_event": ("simulate.resend_events", "last_event"),
     "ReceiverReport": ("webhooks.receiver_check", "Report"),
     "SNSSubscription": ("webhooks.sns_envelope", "Subscription"),
+    "WebhookDelivery": ("store.webhooks", "Delivery"),
 }
 
 

@@ -134,17 +134,23 @@ def _sns_key(store: Store, clock: Clock) -> Callable[[], SigningKey]:
 
     def key() -> SigningKey:
         if not cache:
-            key_pem, cert_pem = store.meta("sns_key_pem"), store.meta("sns_cert_pem")
-            if key_pem is None or cert_pem is None:
-                made = SigningKey.generate(clock.now(), secrets.randbits(63))
-                store.set_meta("sns_key_pem", made.key_pem)
-                store.set_meta("sns_cert_pem", made.cert_pem)
-                key_pem, cert_pem = store.meta("sns_key_pem"), store.meta("sns_cert_pem")
-            assert key_pem is not None and cert_pem is not None
-            cache.append(SigningKey.from_pem(key_pem, cert_pem))
+            cache.append(stored_signing_key(store, clock, "sns"))
         return cache[0]
 
     return key
+
+
+def stored_signing_key(store: Store, clock: Clock, name: str) -> SigningKey:
+    """The signing key and certificate kept in the store's meta as `<name>_key_pem` and
+    `<name>_cert_pem`, made on first use: one per install, the same after a restart."""
+    key_pem, cert_pem = store.meta(f"{name}_key_pem"), store.meta(f"{name}_cert_pem")
+    if key_pem is None or cert_pem is None:
+        made = SigningKey.generate(clock.now(), secrets.randbits(63))
+        store.set_meta(f"{name}_key_pem", made.key_pem)
+        store.set_meta(f"{name}_cert_pem", made.cert_pem)
+        key_pem, cert_pem = store.meta(f"{name}_key_pem"), store.meta(f"{name}_cert_pem")
+    assert key_pem is not None and cert_pem is not None
+    return SigningKey.from_pem(key_pem, cert_pem)
 
 
 def _about(store: Store, message_id: str) -> About | None:

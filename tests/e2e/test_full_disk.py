@@ -5,44 +5,26 @@ without a restart. Nothing acknowledged is lost."""
 from __future__ import annotations
 
 import base64
-import os
 import random
 import re
 import smtplib
 import sqlite3
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from support.servers import start_process as start_server
+from support.tmpfs import mounted_tmpfs
 
 MB = 1024 * 1024
 
 
 @pytest.fixture
 def disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    # Mounting needs root (CI runs the suite as root) and a kernel that lets this container
-    # mount; anywhere else the test says why it did not run.
-    if os.geteuid() != 0:
-        pytest.skip("mounting a 6 MB tmpfs needs root")
-    try:
-        done = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)],
-            capture_output=True,
-            check=False,
-        )
-    except FileNotFoundError:
-        pytest.skip("no mount command to make a 6 MB tmpfs with")
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a 6 MB tmpfs here: {done.stderr.decode().strip()}")
-    try:
+    """A real 6 MB file system (tmpfs), so that writes fail with ENOSPC as on a full disk."""
+    with mounted_tmpfs(tmp_path / "disk", megabytes=6) as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def _report(n: int) -> bytes:

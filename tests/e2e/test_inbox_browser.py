@@ -15,11 +15,10 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
-from support.chromium import DESKTOP, PHONE, WAIT_MS, Page, new_tab
+from support.chromium import DESKTOP, PHONE, WAIT_MS, Page, new_tab, policy_violations
 from support.mail import make_message, messages, send
 from support.servers import Process, start_process
 
@@ -38,10 +37,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
 def api(site: Process) -> Iterator[httpx.Client]:
     with site.api() as client:
         yield client
-
-
-def at(site: Process, path: str = "/", **params: str) -> str:
-    return site.url + path + ("?" + urlencode(params) if params else "")
 
 
 def ids(api: httpx.Client, mailbox: str) -> dict[str, str]:
@@ -64,7 +59,7 @@ def is_phone(tab: Page) -> bool:
 def test_new_mail_appears_live_and_the_counts_follow(
     tab: Page, site: Process, mailbox: str
 ) -> None:
-    open_live(tab, at(site, mailbox=mailbox))
+    open_live(tab, site.at(mailbox=mailbox))
     expect(tab.locator("tr.empty")).to_contain_text("No mail yet")
     send(site, make_message(subject="Arrives live"), mailbox)
     expect(tab.locator("tr.row")).to_have_count(1, timeout=WAIT_MS)
@@ -81,7 +76,7 @@ def test_live_search_keeps_summary_label_and_url_with_the_search(
 ) -> None:
     for subject in ("alpha one", "alpha two", "beta"):
         send(site, make_message(subject=subject), mailbox)
-    open_live(tab, at(site, mailbox=mailbox))
+    open_live(tab, site.at(mailbox=mailbox))
     expect(tab.locator("#summary")).to_have_text("3 messages, 3 unread")
     tab.fill("#q", "subject:alpha")
     expect(tab.locator("tr.row")).to_have_count(2, timeout=WAIT_MS)
@@ -111,7 +106,7 @@ def test_a_refused_query_says_why_instead_of_listing_everything(
 ) -> None:
     send(site, make_message(subject="alpha"), mailbox)
     send(site, make_message(subject="beta"), mailbox)
-    open_live(tab, at(site, mailbox=mailbox))
+    open_live(tab, site.at(mailbox=mailbox))
     # As lenient as Mailpit: an unreadable date is ignored, and the page says so beside the list.
     tab.fill("#q", "before:notadate")
     notes = tab.locator("#search-notes")
@@ -140,7 +135,7 @@ def test_a_refused_query_says_why_instead_of_listing_everything(
     expect(error).to_have_count(0)
     expect(tab.locator("#q")).not_to_have_attribute("aria-invalid", "true")
 
-    response = tab.goto(at(site, q="x" * 4097, mailbox=mailbox))
+    response = tab.goto(site.at(q="x" * 4097, mailbox=mailbox))
     assert response is not None and response.status == 400
     expect(tab.locator("#search-error")).to_contain_text("longer than 4096 characters")
 
@@ -153,7 +148,7 @@ def test_selection_dates_and_ten_rows_per_screen(
 ) -> None:
     for i in range(12):
         send(site, make_message(subject=f"Message number {i}"), mailbox)
-    open_live(tab, at(site, mailbox=mailbox))
+    open_live(tab, site.at(mailbox=mailbox))
     rows = tab.locator("tr.row")
     expect(rows).to_have_count(12)
     first = rows.first
@@ -189,7 +184,7 @@ def test_selection_dates_and_ten_rows_per_screen(
 def test_relative_times_move_on_without_a_reload(tab: Page, site: Process, mailbox: str) -> None:
     send(site, make_message(subject="Ticking"), mailbox)
     tab.clock.install()
-    open_live(tab, at(site, mailbox=mailbox))
+    open_live(tab, site.at(mailbox=mailbox))
     when = tab.locator("tr.row time.ago")
     expect(when).to_have_text(re.compile(r"just now|\d+ s ago"))
     tab.clock.fast_forward("03:00")
@@ -205,7 +200,7 @@ def test_opening_an_unread_message_marks_it_read_and_the_button_says_so(
     tab: Page, site: Process, api: httpx.Client, mailbox: str
 ) -> None:
     send(site, make_message(subject="Unread at first"), mailbox)
-    open_live(tab, at(site, mailbox=mailbox))
+    open_live(tab, site.at(mailbox=mailbox))
     tab.click("tr.row .subject a")
     toggle = tab.locator("#toggle-read")
     counts = tab.locator("#mailbox option:checked")
@@ -223,7 +218,7 @@ def test_newer_and_older_follow_the_mailbox_and_the_search(
 ) -> None:
     for subject in ("keep 1", "other", "keep 2", "keep 3"):
         send(site, make_message(subject=subject), mailbox)
-    open_live(tab, at(site, mailbox=mailbox, q="subject:keep"))
+    open_live(tab, site.at(mailbox=mailbox, q="subject:keep"))
 
     def opened(subject: str) -> None:
         expect(tab.locator("h1.subject")).to_have_text(subject)
@@ -248,7 +243,7 @@ def test_tags_are_editable_on_the_message_page(
     tab: Page, site: Process, api: httpx.Client, mailbox: str
 ) -> None:
     send(site, make_message(subject="Tag me", to="jane+signup@example.com", X_Tags="beta"), mailbox)
-    tab.goto(at(site, f"/message/{ids(api, mailbox)['Tag me']}"))
+    tab.goto(site.at(f"/message/{ids(api, mailbox)['Tag me']}"))
     chips = tab.locator("#tags .tag-name")
     expect(chips).to_have_text(["beta", "signup"])
     tab.fill("#tag-input", "vip")
@@ -271,7 +266,7 @@ def test_the_message_frame_fills_the_window_with_one_scrollbar(
     tab: Page, site: Process, api: httpx.Client, mailbox: str
 ) -> None:
     send(site, make_message(subject="Long", html=LONG_HTML), mailbox)
-    tab.goto(at(site, f"/message/{ids(api, mailbox)['Long']}"))
+    tab.goto(site.at(f"/message/{ids(api, mailbox)['Long']}"))
     frame = tab.frame_locator("#mail-frame")
     expect(frame.locator("#top")).to_be_visible(timeout=WAIT_MS)
     height = tab.viewport_size["height"]
@@ -284,7 +279,7 @@ def test_the_message_frame_fills_the_window_with_one_scrollbar(
 
 
 def test_failed_test_send_in_the_preview_says_why(tab: Page, site: Process) -> None:
-    tab.goto(at(site, "/preview", concept="welcome"))
+    tab.goto(site.at("/preview", concept="welcome"))
     tab.fill("#test-to", "nobody")
     card = tab.locator(".card").first
     card.locator("button.send-test").click()
@@ -305,8 +300,8 @@ def test_a_server_that_goes_away_and_comes_back_is_seen(
     preview, preview_errors = new_tab(browser, DESKTOP)
     second: Process | None = None
     try:
-        open_live(inbox, at(first, mailbox=mailbox))
-        preview.goto(at(first, "/preview", concept="welcome"))
+        open_live(inbox, first.at(mailbox=mailbox))
+        preview.goto(first.at("/preview", concept="welcome"))
         assert first.stop() == 0
 
         expect(inbox.locator("#live")).to_have_attribute("data-state", "down", timeout=WAIT_MS)
@@ -369,7 +364,7 @@ def test_no_page_breaks_a_word_on_a_phone(
             ("/", {"mailbox": mailbox}),
             (f"/message/{ids(api, mailbox)['Confirm your registration']}", {}),
         ):
-            page.goto(at(site, path, **params))
+            page.goto(site.at(path, **params))
             assert page.evaluate(BROKEN_WORDS) == [], path
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
         page.click("#tab-checks")
@@ -382,20 +377,12 @@ def test_no_page_breaks_a_word_on_a_phone(
 def test_pages_keep_the_strict_policy(
     desktop: Page, site: Process, api: httpx.Client, mailbox: str
 ) -> None:
-    violations: list[str] = []
-    desktop.on(
-        "console",
-        lambda m: (
-            "Content Security Policy" in m.text
-            and "/view/" not in (m.location or {}).get("url", "")
-            and violations.append(m.text)
-        ),
-    )
+    violations = policy_violations(desktop)
     send(site, make_message(subject="Plain", html="<p>plain</p>"), mailbox)
     for path in ("/", "/status", "/preview", f"/message/{ids(api, mailbox)['Plain']}"):
-        desktop.goto(at(site, path))
+        desktop.goto(site.at(path))
         desktop.wait_for_load_state("load")
-    desktop.goto(at(site, "/message/nope"))
+    desktop.goto(site.at("/message/nope"))
     expect(desktop.locator("[role=alert]")).to_contain_text("not found")
     assert violations == []
 
@@ -407,7 +394,7 @@ def test_html_tab_renders_in_a_sandboxed_frame(
     desktop: Page, site: Process, api: httpx.Client, mailbox: str
 ) -> None:
     send(site, make_message(subject="Styled", html="<h1 id='hello'>Hello from HTML</h1>"), mailbox)
-    desktop.goto(at(site, mailbox=mailbox))
+    desktop.goto(site.at(mailbox=mailbox))
     desktop.click("tr.row")
     frame_element = desktop.wait_for_selector("#mail-frame")
     sandbox = frame_element.get_attribute("sandbox") or ""
@@ -446,7 +433,7 @@ def test_hostile_email_executes_nothing(
         ),
         mailbox,
     )
-    desktop.goto(at(site, mailbox=mailbox))
+    desktop.goto(site.at(mailbox=mailbox))
     assert "<img src=x" in desktop.inner_text("tr.row")  # shown as text
     desktop.click("tr.row .subject a")
     frame = desktop.wait_for_selector("#mail-frame").content_frame()
@@ -504,7 +491,7 @@ def test_remote_image_loads_only_after_consent(
         mailbox,
     )
     try:
-        desktop.goto(at(site, f"/message/{ids(api, mailbox)['Tracked']}"))
+        desktop.goto(site.at(f"/message/{ids(api, mailbox)['Tracked']}"))
         frame = desktop.wait_for_selector("#mail-frame").content_frame()
         frame.wait_for_selector("#p", timeout=WAIT_MS)
         frame.wait_for_load_state("load")
@@ -522,7 +509,7 @@ def test_remote_image_loads_only_after_consent(
 def test_delete_selected(tab: Page, site: Process, api: httpx.Client, mailbox: str) -> None:
     send(site, make_message(subject="Keep"), mailbox)
     send(site, make_message(subject="Remove me"), mailbox)
-    open_live(tab, at(site, mailbox=mailbox))
+    open_live(tab, site.at(mailbox=mailbox))
     tab.check("tr.row:has-text('Remove me') input.select")
     tab.click("#delete-selected")
     expect(tab.locator("tr.row")).to_have_count(1, timeout=WAIT_MS)
@@ -532,7 +519,7 @@ def test_delete_selected(tab: Page, site: Process, api: httpx.Client, mailbox: s
 
 def test_keyboard_opens_and_returns(desktop: Page, site: Process, mailbox: str) -> None:
     send(site, make_message(subject="Keyboard"), mailbox)
-    open_live(desktop, at(site, mailbox=mailbox))
+    open_live(desktop, site.at(mailbox=mailbox))
     desktop.keyboard.press("j")
     desktop.keyboard.press("Enter")
     expect(desktop.locator("h1.subject")).to_have_text("Keyboard", timeout=WAIT_MS)
@@ -547,7 +534,7 @@ def test_preview_gallery_sends_a_test_into_the_sandbox(
     desktop: Page, site: Process, api: httpx.Client
 ) -> None:
     to = f"preview-{uuid.uuid4().hex[:8]}@mailyard.test"
-    desktop.goto(at(site, "/preview", concept="welcome"))
+    desktop.goto(site.at("/preview", concept="welcome"))
     assert desktop.locator(".card").count() >= 18
     desktop.fill("#test-to", to)
     desktop.locator(".card").first.locator("button.send-test").click()
@@ -572,7 +559,7 @@ def test_screenshots_light_and_dark(
     for scheme in ("light", "dark"):
         for size in (DESKTOP, PHONE):
             page, errors = new_tab(browser, size, color_scheme=scheme)
-            page.goto(at(site, mailbox=mailbox))
+            page.goto(site.at(mailbox=mailbox))
             shots.append(tmp_path / f"inbox-{scheme}-{size['width']}.png")
             page.screenshot(path=str(shots[-1]))
             page.click("tr.row .subject a")
@@ -595,7 +582,7 @@ def test_the_send_log_is_short_and_each_send_compact_on_a_phone(
             "/api/v1/email-test",
             json={"emailConcept": "password-reset", "recipientEmail": f"log{i}@example.com"},
         ).raise_for_status()
-    tab.goto(at(site, "/status"))
+    tab.goto(site.at("/status"))
     sends = tab.locator("#send-log tbody tr")
     expect(sends).to_have_count(20)
     expect(tab.locator("#more-sends")).to_be_visible()
@@ -617,7 +604,7 @@ def test_a_phone_row_names_its_recipient_in_full(tab: Page, site: Process, mailb
         ),
         mailbox,
     )
-    open_live(tab, at(site, mailbox=mailbox))
+    open_live(tab, site.at(mailbox=mailbox))
     to = tab.locator("tr.row .to")
     expect(to).to_contain_text("to jane@example.com")  # after its delivery mark
     clipped = to.evaluate("e => e.scrollWidth > e.clientWidth")
@@ -630,7 +617,7 @@ def test_every_tab_and_the_download_are_in_reach(
 ) -> None:
     subject = "Ihr Bestätigungscode lautet 771245 - bitte nicht weitergeben " * 4
     send(site, make_message(subject=subject.strip(), html="<p>x</p>"), mailbox)
-    tab.goto(at(site, f"/message/{messages(api, mailbox)[0]['ID']}"))
+    tab.goto(site.at(f"/message/{messages(api, mailbox)[0]['ID']}"))
     strip = tab.locator("article.message").bounding_box()
     for each in tab.locator("[role=tab]").all():
         box = each.bounding_box()
@@ -651,7 +638,7 @@ def test_tabs_keep_their_width_when_selected(
     desktop: Page, site: Process, api: httpx.Client, mailbox: str
 ) -> None:
     send(site, make_message(subject="Steady tabs", html="<p>x</p>"), mailbox)
-    desktop.goto(at(site, f"/message/{messages(api, mailbox)[0]['ID']}"))
+    desktop.goto(site.at(f"/message/{messages(api, mailbox)[0]['ID']}"))
     # (the Delivery tab's mark arrives when the simulator's outcome is fetched)
     widths = "Array.from(document.querySelectorAll('[role=tab]:not(#tab-delivery)'), t => t.getBoundingClientRect().width)"
     before = desktop.evaluate(widths)
@@ -665,9 +652,9 @@ def test_dates_read_the_same_on_the_list_and_the_message(
     desktop: Page, site: Process, api: httpx.Client, mailbox: str
 ) -> None:
     send(site, make_message(subject="Dated"), mailbox)
-    desktop.goto(at(site, mailbox=mailbox))
+    desktop.goto(site.at(mailbox=mailbox))
     listed = desktop.locator("tr.row time.ago").get_attribute("title")
-    desktop.goto(at(site, f"/message/{messages(api, mailbox)[0]['ID']}"))
+    desktop.goto(site.at(f"/message/{messages(api, mailbox)[0]['ID']}"))
     received = desktop.locator("#panel-headers time.local")
     shown = received.evaluate("e => e.textContent")
     form = r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} \S+$"
@@ -686,7 +673,7 @@ def test_a_blocked_remote_image_is_a_placeholder(
         ),
         mailbox,
     )
-    desktop.goto(at(site, f"/message/{messages(api, mailbox)[0]['ID']}"))
+    desktop.goto(site.at(f"/message/{messages(api, mailbox)[0]['ID']}"))
     frame = desktop.wait_for_selector("#mail-frame").content_frame()
     frame.wait_for_selector("#p", timeout=WAIT_MS)
     image = frame.locator("#remote")

@@ -16,11 +16,10 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlencode
 
 import httpx
 import pytest
-from support.chromium import DESKTOP, PHONE, WAIT_MS, Page, new_tab
+from support.chromium import DESKTOP, PHONE, WAIT_MS, Page, new_tab, policy_violations
 from support.mail import make_message, messages, send
 from support.servers import Process, start_process
 
@@ -39,10 +38,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
 def api(site: Process) -> Iterator[httpx.Client]:
     with site.api() as client:
         yield client
-
-
-def at(site: Process, path: str = "/", **params: str) -> str:
-    return site.url + path + ("?" + urlencode(params) if params else "")
 
 
 def message_id(api: httpx.Client, mailbox: str, subject: str) -> str:
@@ -83,7 +78,7 @@ def test_each_row_shows_its_outcome_at_both_widths(tab: Page, site: Process, mai
     }
     for subject, (to, _) in outcomes.items():
         send(site, make_message(subject=subject, to=to), mailbox)
-    open_live(tab, at(site, mailbox=mailbox))
+    open_live(tab, site.at(mailbox=mailbox))
     expect(tab.locator("tr.row")).to_have_count(len(outcomes), timeout=WAIT_MS)
     width = tab.viewport_size["width"]
     for subject, (_, state) in outcomes.items():
@@ -105,7 +100,7 @@ def test_a_delay_moves_on_live_in_the_list_and_the_timeline(
     inbox, inbox_errors = new_tab(browser, DESKTOP)
     reader, reader_errors = new_tab(browser, PHONE)
     try:
-        open_live(inbox, at(site, mailbox=mailbox))
+        open_live(inbox, site.at(mailbox=mailbox))
         send(
             site, make_message(subject="Delayed invoice", to="delay-2h@sim.mailyard.test"), mailbox
         )
@@ -113,7 +108,7 @@ def test_a_delay_moves_on_live_in_the_list_and_the_timeline(
         expect(mark).to_have_text("delayed", timeout=WAIT_MS)
 
         message = message_id(api, mailbox, "Delayed invoice")
-        open_live(reader, at(site, f"/message/{message}") + "#delivery", live="#delivery-live")
+        open_live(reader, site.at(f"/message/{message}") + "#delivery", live="#delivery-live")
         timeline = reader.locator("#delivery")
         expect(reader.locator("#tab-delivery")).to_have_attribute("aria-selected", "true")
         expect(reader.locator("#delivery-mark")).to_have_text("delayed", timeout=WAIT_MS)
@@ -153,7 +148,7 @@ def test_the_tab_moves_the_clock_to_a_scheduled_event(
 ) -> None:
     send(site, make_message(subject="Later", to="delay-30m-softbounce@sim.mailyard.test"), mailbox)
     message = message_id(api, mailbox, "Later")
-    open_live(desktop, at(site, f"/message/{message}") + "#delivery", live="#delivery-live")
+    open_live(desktop, site.at(f"/message/{message}") + "#delivery", live="#delivery-live")
     desktop.locator("button.advance").click()
     events = desktop.locator("#delivery .timeline:not(.scheduled) .event-title")
     expect(events).to_have_text(["Sent", "Delayed", "Bounced"], timeout=WAIT_MS)
@@ -198,7 +193,7 @@ def test_reading_the_html_records_an_open_and_a_click_goes_through(
     html = f'<h1>Confirm</h1><p><a id="go" href="{landing}">Confirm your email</a></p>'
     send(site, make_message(subject="Confirm please", html=html), mailbox)
     message = message_id(api, mailbox, "Confirm please")
-    open_live(desktop, at(site, f"/message/{message}"), live="#delivery-live")
+    open_live(desktop, site.at(f"/message/{message}"), live="#delivery-live")
 
     opened = wait_for_event(api, message, "open")
     assert opened["recipients"] == ["user@example.com"]
@@ -238,7 +233,7 @@ def test_the_suppression_list_adds_removes_and_clears(
 ) -> None:
     send(site, make_message(subject="Hard", to="hardbounce@sim.mailyard.test"), mailbox)
     wait_for_event(api, message_id(api, mailbox, "Hard"), "bounce")
-    tab.goto(at(site, "/suppressions", mailbox=mailbox))
+    tab.goto(site.at("/suppressions", mailbox=mailbox))
     entries = tab.locator(f'.suppress-group[data-mailbox="{mailbox}"] tbody tr')
     expect(entries).to_have_count(1)
     expect(entries.first).to_contain_text("hardbounce@sim.mailyard.test")
@@ -297,7 +292,7 @@ def test_a_failed_webhook_delivery_is_delivered_again_from_its_page(
     ).json()
     try:
         send(site, make_message(subject="Bounces", to="bounce@simulator.amazonses.com"), mailbox)
-        desktop.goto(at(site, "/webhooks"))
+        desktop.goto(site.at("/webhooks"))
         # Until the first attempt is in (the page lists what is stored when it loads).
         desktop.wait_for_function(
             """async (url) => {
@@ -336,19 +331,11 @@ def test_a_failed_webhook_delivery_is_delivered_again_from_its_page(
 def test_the_simulator_pages_keep_the_strict_policy(
     desktop: Page, site: Process, api: httpx.Client, mailbox: str
 ) -> None:
-    violations: list[str] = []
-    desktop.on(
-        "console",
-        lambda m: (
-            "Content Security Policy" in m.text
-            and "/view/" not in (m.location or {}).get("url", "")
-            and violations.append(m.text)
-        ),
-    )
+    violations = policy_violations(desktop)
     send(site, make_message(subject="Policy", to="complaint@simulator.amazonses.com"), mailbox)
     message = message_id(api, mailbox, "Policy")
     for path in ("/suppressions", "/webhooks", f"/message/{message}#delivery"):
-        desktop.goto(at(site, path))
+        desktop.goto(site.at(path))
         desktop.wait_for_load_state("load")
     expect(desktop.locator("#delivery .event-title").last).to_have_text(
         "Complaint", timeout=WAIT_MS
@@ -373,10 +360,10 @@ def test_screenshots_light_and_dark(
         for size in (DESKTOP, PHONE):
             page, errors = new_tab(browser, size, color_scheme=scheme)
             for name, path in (
-                ("inbox", at(site, mailbox=mailbox)),
-                ("delivery", at(site, f"/message/{message}") + "#delivery"),
-                ("suppressions", at(site, "/suppressions")),
-                ("webhooks", at(site, "/webhooks")),
+                ("inbox", site.at(mailbox=mailbox)),
+                ("delivery", site.at(f"/message/{message}") + "#delivery"),
+                ("suppressions", site.at("/suppressions")),
+                ("webhooks", site.at("/webhooks")),
             ):
                 page.goto(path)
                 if name == "delivery":

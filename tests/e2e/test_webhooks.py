@@ -44,12 +44,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:  # ty
     assert code == 0, srv.output()
 
 
-@pytest.fixture
-def api(server: Process) -> Iterator[httpx.Client]:
-    with server.api() as client:
-        yield client
-
-
 def register(api: httpx.Client, url: str, fmt: str, **extra: Any) -> dict[str, Any]:
     response = api.post("/api/v1/webhooks", json={"url": url, "format": fmt, **extra})
     assert response.status_code == 200, response.text

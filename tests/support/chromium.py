@@ -61,3 +61,18 @@ def clean_tab(browser: Any, viewport: dict[str, int], **options: Any) -> Iterato
     finally:
         page.context.close()
     assert errors == [], f"a script failed on the page: {errors}"
+
+
+def policy_violations(page: Page) -> list[str]:
+    """A list that fills with the console's Content Security Policy reports for `page`, except
+    those of a message's own view (`/view/…`: the mail's HTML is meant to be refused there)."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            "Content Security Policy" in m.text
+            and "/view/" not in (m.location or {}).get("url", "")
+            and violations.append(m.text)
+        ),
+    )
+    return violations

@@ -7,6 +7,7 @@ command a user would type.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 
@@ -36,6 +37,10 @@ class Process(ServerProcess):
 
     def api(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=10)
+
+    def at(self, path: str = "/", **params: str) -> str:
+        """The address of `path` on this server, with `params` as its query (for a browser)."""
+        return self.url + path + ("?" + urlencode(params) if params else "")
 
 
 def start_process(

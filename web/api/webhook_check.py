@@ -15,7 +15,6 @@ origin is: that origin also serves captured attachments, which anyone who can se
 from __future__ import annotations
 
 import random
-import secrets
 import time
 from dataclasses import replace
 
@@ -35,7 +34,7 @@ from mailyard.sandbox import (
 from mailyard.web.api.describe import ERROR, fields, json_body, json_response, obj, operation
 from mailyard.web.api.params import known_fields, read_json
 from mailyard.web.errors import RequestError
-from mailyard.web.services import Services, services
+from mailyard.web.services import Services, services, stored_signing_key
 
 DECOY_PATH = "/_webhook-check/decoy.pem"
 CHECK_TOPIC = "mailyard-webhook-check"
@@ -146,14 +145,7 @@ def sns_target(svc: Services, url: str, topic_arn: object, version: object) -> S
 
 def decoy_key(store: Store, clock: Clock) -> SigningKey:
     """The decoy key, made on first use and kept per install (as the real SNS key is)."""
-    key_pem, cert_pem = store.meta("sns_decoy_key_pem"), store.meta("sns_decoy_cert_pem")
-    if key_pem is None or cert_pem is None:
-        made = SigningKey.generate(clock.now(), secrets.randbits(63))
-        store.set_meta("sns_decoy_key_pem", made.key_pem)
-        store.set_meta("sns_decoy_cert_pem", made.cert_pem)
-        key_pem, cert_pem = store.meta("sns_decoy_key_pem"), store.meta("sns_decoy_cert_pem")
-    assert key_pem is not None and cert_pem is not None
-    return SigningKey.from_pem(key_pem, cert_pem)
+    return stored_signing_key(store, clock, "sns_decoy")
 
 
 @operation(

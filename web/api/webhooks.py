@@ -7,7 +7,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from mailyard.sandbox import Endpoint
+from mailyard.sandbox import Endpoint, WebhookDelivery
 from mailyard.senders import WebhookURLError
 from mailyard.web.api.describe import (
     ERROR,
@@ -185,13 +185,19 @@ async def list_deliveries(request: Request) -> Response:
     responses={"200": json_response(obj(id={"type": "integer"})), "404": NOT_FOUND},
 )
 async def redeliver(request: Request) -> Response:
+    found = await redeliver_from_path(request)
+    return JSONResponse({"id": found.id, "status": found.status})
+
+
+async def redeliver_from_path(request: Request) -> WebhookDelivery:
+    """Deliver again now the delivery the path names (`{delivery}`); 404 when there is none."""
     text = request.path_params["delivery"]
     if not (text.isascii() and text.isdigit() and len(text) <= 18):
         raise RequestError(404, "no such delivery", "delivery")
     found = await services(request).dispatcher.redeliver(int(text))
     if found is None:
         raise RequestError(404, "no such delivery", "delivery")
-    return JSONResponse({"id": found.id, "status": found.status})
+    return found
 
 
 @operation(

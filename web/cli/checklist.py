@@ -16,7 +16,12 @@ import click
 import httpx
 
 from mailyard.sandbox import Checklist, ChecklistReport, ChecklistTarget, Clock
-from mailyard.web.cli.options import build_settings
+from mailyard.web.cli.options import (
+    build_settings,
+    json_report_option,
+    server_option,
+    timeout_option,
+)
 from mailyard.web.cli.send_cmd import _answers, _default_server
 from mailyard.web.settings import parse_duration
 
@@ -29,13 +34,7 @@ def _duration(value: str) -> float:
 
 
 @click.command("checklist")
-@click.option(
-    "--server",
-    metavar="URL",
-    envvar="MAILYARD_SERVER",
-    show_envvar=True,
-    help="The running mailyard the mail reaches (default: http://HOST:HTTP_PORT).",
-)
+@server_option("The running mailyard the mail reaches (default: http://HOST:HTTP_PORT).")
 @click.option(
     "--auth-url",
     metavar="URL",
@@ -72,13 +71,7 @@ def _duration(value: str) -> float:
     "--reset-subject",
     help="A word of the reset email's subject, if it is not 'reset' or 'password'.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0.5, 300),
-    default=10.0,
-    show_default=True,
-    help="Seconds to wait for each email.",
-)
+@timeout_option(300, "Seconds to wait for each email.")
 @click.option(
     "--samples",
     type=click.IntRange(5, 500),
@@ -92,7 +85,7 @@ def _duration(value: str) -> float:
     show_default=True,
     help="The reset link's lifetime at --auth-url (the built-in service says its own).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (for CI).")
+@json_report_option()
 def checklist_command(
     server: str | None,
     auth_url: str | None,

@@ -104,3 +104,28 @@ def check_db(path: str | None, source: str) -> None:
             f"{source}: cannot create {path}: the folder does not exist. Create it first "
             f"(mkdir -p {folder}) or choose a database in an existing folder."
         )
+
+
+def server_option(help_text: str) -> Callable[[F], F]:
+    """`--server URL` (or MAILYARD_SERVER): the running mailyard a client command talks to."""
+    return click.option(
+        "--server", metavar="URL", envvar="MAILYARD_SERVER", show_envvar=True, help=help_text
+    )
+
+
+def timeout_option(most: float, help_text: str) -> Callable[[F], F]:
+    """`--timeout SECONDS`, 0.5 to `most`, 10 by default: a check command's wait per step."""
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(0.5, most),
+        default=10.0,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def json_report_option() -> Callable[[F], F]:
+    """`--json` (as `as_json`): a check command prints its report as JSON, for CI."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print the report as JSON (for CI)."
+    )

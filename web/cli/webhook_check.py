@@ -23,7 +23,12 @@ import click
 import httpx
 
 from mailyard.sandbox import InvalidInputError, ReceiverReport, SvixTarget, check_receiver
-from mailyard.web.cli.options import build_settings
+from mailyard.web.cli.options import (
+    build_settings,
+    json_report_option,
+    server_option,
+    timeout_option,
+)
 from mailyard.web.cli.send_cmd import _answers, _default_server
 
 
@@ -64,13 +69,7 @@ def _receiver_url(ctx: click.Context, param: click.Parameter, value: str) -> str
     show_envvar=True,
     help="resend: the whsec_ signing secret the receiver verifies with.",
 )
-@click.option(
-    "--server",
-    metavar="URL",
-    envvar="MAILYARD_SERVER",
-    show_envvar=True,
-    help="sns: the running mailyard whose SNS key signs (default: http://HOST:HTTP_PORT).",
-)
+@server_option("sns: the running mailyard whose SNS key signs (default: http://HOST:HTTP_PORT).")
 @click.option(
     "--topic-arn",
     metavar="ARN",
@@ -84,14 +83,8 @@ def _receiver_url(ctx: click.Context, param: click.Parameter, value: str) -> str
     show_default=True,
     help="sns: SignatureVersion 1 (SHA1withRSA) or 2 (SHA256withRSA).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0.5, 30),
-    default=10.0,
-    show_default=True,
-    help="Seconds the receiver has to answer each request.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (for CI).")
+@timeout_option(30, "Seconds the receiver has to answer each request.")
+@json_report_option()
 def webhook_check_command(
     url: str,
     fmt: str,

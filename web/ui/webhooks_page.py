@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mailyard.sandbox import Endpoint, Kind
+from mailyard.web.api.webhooks import redeliver_from_path
 from mailyard.web.errors import RequestError
 from mailyard.web.services import Services, services
 from mailyard.web.ui.templating import fragment, page
@@ -169,12 +170,7 @@ async def endpoint(request: Request) -> Response:
 
 async def redeliver(request: Request) -> Response:
     """Deliver one again now; answers its endpoint's section, the delivery pending."""
-    text = request.path_params["delivery"]
-    if not (text.isascii() and text.isdigit() and len(text) <= 18):
-        raise RequestError(404, "no such delivery", "delivery")
-    found = await services(request).dispatcher.redeliver(int(text))
-    if found is None:
-        raise RequestError(404, "no such delivery", "delivery")
+    found = await redeliver_from_path(request)
     return _section(request, found.webhook)
 
 

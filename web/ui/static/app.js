@@ -202,7 +202,49 @@
   const isShortcut = (event) =>
     !event.ctrlKey && !event.metaKey && !event.altKey && !event.target.closest("input, select, textarea, [contenteditable]");
 
-  window.mailyard = { api, notify, failed, reason, tick, localTimes, showMailboxes, refreshMailboxes, isShortcut, UNREACHABLE };
+  // A page's live stream (/ui/events at `url()`), its state said by `indicator`. `handlers.open`
+  // runs on each (re)connection (to catch up on what happened while it was down); the others get
+  // their event's data by name. A hidden tab lets go of its stream (a browser allows six
+  // connections per server) and catches up when it is shown again. Returns connect, for the page
+  // to start it when it should.
+  function liveStream(indicator, url, liveText, handlers) {
+    let stream = null;
+    const say = (state, text) => {
+      indicator.dataset.state = state;
+      if (indicator.textContent !== text) indicator.textContent = text;
+    };
+    function connect() {
+      if (stream) stream.close();
+      stream = new EventSource(url());
+      stream.addEventListener("open", () => {
+        say("live", liveText);
+        handlers.open();
+      });
+      for (const [name, handle] of Object.entries(handlers)) {
+        if (name !== "open") stream.addEventListener(name, (event) => handle(JSON.parse(event.data)));
+      }
+      stream.addEventListener("error", () => {
+        if (stream.readyState === EventSource.CLOSED) {
+          say("down", "Live updates stopped: mailyard refused the stream. Retrying…");
+          setTimeout(() => document.hidden || connect(), 5000);
+        } else {
+          say("down", "Live updates paused: mailyard is not answering. Retrying…");
+        }
+      });
+    }
+    document.addEventListener("visibilitychange", () => {
+      if (document.hidden) {
+        if (stream) stream.close();
+        stream = null;
+        say("paused", "Paused while the tab is hidden");
+      } else {
+        connect();
+      }
+    });
+    return connect;
+  }
+
+  window.mailyard = { api, notify, failed, reason, tick, localTimes, showMailboxes, refreshMailboxes, isShortcut, liveStream, UNREACHABLE };
 
   if (document.body.dataset.page === "preview") {
     const dark = document.getElementById("dark-all");

@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   if (document.body.dataset.page !== "message") return;
-  const { api, notify, failed, reason, tick, showMailboxes } = window.mailyard;
+  const { api, notify, failed, reason, tick, showMailboxes, liveStream } = window.mailyard;
 
   const article = document.querySelector("article.message");
   const id = article.dataset.id;
@@ -120,38 +120,20 @@
 
   // -- live: the same stream as the inbox, for this message's mailbox -------------------------
 
-  let stream = null;
-  const say = (state, text) => {
-    live.dataset.state = state;
-    if (live.textContent !== text) live.textContent = text;
-  };
-  function connect() {
-    if (stream) stream.close();
-    stream = new EventSource("/ui/events?mailbox=" + encodeURIComponent(panel.dataset.mailbox));
-    stream.addEventListener("open", () => {
-      say("live", "Live: new events show as they happen");
-      load(); // whatever happened while the stream was down or opening
-    });
-    stream.addEventListener("deliveries", (event) => {
-      const data = JSON.parse(event.data);
-      if (data.more || data.ids.includes(id)) load();
-    });
-    stream.addEventListener("messages", (event) => {
-      const data = JSON.parse(event.data);
-      if (data.mailboxes) showMailboxes(data.mailboxes);
-    });
-    stream.addEventListener("error", () => say("down", "Live updates paused: mailyard is not answering. Retrying…"));
-  }
-  // A hidden tab lets go of its stream (browsers allow six connections per server).
-  document.addEventListener("visibilitychange", () => {
-    if (document.hidden) {
-      if (stream) stream.close();
-      stream = null;
-      say("paused", "Paused while the tab is hidden");
-    } else {
-      connect();
+  const connect = liveStream(
+    live,
+    () => "/ui/events?mailbox=" + encodeURIComponent(panel.dataset.mailbox),
+    "Live: new events show as they happen",
+    {
+      open: load,
+      deliveries: (data) => {
+        if (data.more || data.ids.includes(id)) load();
+      },
+      messages: (data) => {
+        if (data.mailboxes) showMailboxes(data.mailboxes);
+      },
     }
-  });
+  );
 
   // -- the reader's Open: once per page, when the HTML is on screen ---------------------------
   // Not in a hidden tab, nor in a page the browser prerenders on speculation; the POST carries

@@ -7,7 +7,7 @@
 (function () {
   "use strict";
   if (document.body.dataset.page !== "inbox") return;
-  const { api, notify, failed, reason, tick, showMailboxes, isShortcut } = window.mailyard;
+  const { api, notify, failed, reason, tick, showMailboxes, isShortcut, liveStream } = window.mailyard;
 
   const results = document.getElementById("results");
   const search = document.getElementById("q");
@@ -268,49 +268,23 @@
 
   // -- live: the stream says the store moved; the page re-lists its own query -----------------
 
-  let stream = null;
-  const say = (state, text) => {
-    live.dataset.state = state;
-    if (live.textContent !== text) live.textContent = text;
-  };
-  function connect() {
-    if (stream) stream.close();
-    stream = new EventSource("/ui/events" + (box() ? "?mailbox=" + encodeURIComponent(box()) : ""));
-    stream.addEventListener("open", () => {
-      say("live", "Live");
-      refresh(); // whatever changed while the stream was down or opening
-    });
-    stream.addEventListener("messages", (event) => {
-      const data = JSON.parse(event.data);
-      if (data.mailboxes) showMailboxes(data.mailboxes);
-      refresh();
-    });
-    // The simulator has news of some messages: re-list if a row on screen is one (its mark).
-    stream.addEventListener("deliveries", (event) => {
-      const data = JSON.parse(event.data);
-      const shown = new Set(rows().map((row) => row.dataset.id));
-      if (data.more || data.ids.some((id) => shown.has(id))) refresh();
-    });
-    stream.addEventListener("error", () => {
-      if (stream.readyState === EventSource.CLOSED) {
-        say("down", "Live updates stopped: mailyard refused the stream. Retrying…");
-        setTimeout(() => document.hidden || connect(), 5000);
-      } else {
-        say("down", "Live updates paused: mailyard is not answering. Retrying…");
-      }
-    });
-  }
-  // A hidden tab lets go of its stream (a browser allows six connections per server), and
-  // catches up when it is shown again.
-  document.addEventListener("visibilitychange", () => {
-    if (document.hidden) {
-      if (stream) stream.close();
-      stream = null;
-      say("paused", "Paused while the tab is hidden");
-    } else {
-      connect();
+  const connect = liveStream(
+    live,
+    () => "/ui/events" + (box() ? "?mailbox=" + encodeURIComponent(box()) : ""),
+    "Live",
+    {
+      open: refresh,
+      messages: (data) => {
+        if (data.mailboxes) showMailboxes(data.mailboxes);
+        refresh();
+      },
+      // The simulator has news of some messages: re-list if a row on screen is one (its mark).
+      deliveries: (data) => {
+        const shown = new Set(rows().map((row) => row.dataset.id));
+        if (data.more || data.ids.some((id) => shown.has(id))) refresh();
+      },
     }
-  });
+  );
   if (!document.hidden) connect();
   refreshSelection();
 })();
