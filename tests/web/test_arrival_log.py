@@ -87,9 +87,7 @@ def test_a_hostile_subject_cannot_forge_a_line_and_is_cut(
     assert " ".join(subject.split()).startswith("Hi 2026-12-03 12:00:00 ERROR mailyard: forged")
 
 
-def test_quiet_logs_no_line_per_message(
-    tmp_path: Path, received: pytest.LogCaptureFixture
-) -> None:
+def test_quiet_logs_no_line_per_message(tmp_path: Path, received: pytest.LogCaptureFixture) -> None:
     srv = start_inprocess(tmp_path, "--quiet")
     try:
         send_raw(srv, _raw("Quiet please"), ["jane@example.com"])
