@@ -165,6 +165,16 @@ def _name(request: Request) -> str | Response:
         return Response(f"{exc}\n", 400, media_type="text/plain; charset=utf-8")
 
 
+async def _located(request: Request) -> MessageRecord | Response:
+    """The message a `/mailbox/{name}/{id}` route names, or the answer Inbucket gives when the
+    name is bad or the message is not in that mailbox."""
+    name = _name(request)
+    if isinstance(name, Response):
+        return name
+    record = await _find(request, name)
+    return _not_found() if record is None else record
+
+
 async def _find(request: Request, name: str) -> MessageRecord | None:
     svc = services(request)
     message_id = request.path_params["id"]
@@ -279,12 +289,9 @@ async def get_message(request: Request) -> Response:
     },
 )
 async def mark_seen(request: Request) -> Response:
-    name = _name(request)
-    if isinstance(name, Response):
-        return name
-    record = await _find(request, name)
-    if record is None:
-        return _not_found()
+    record = await _located(request)
+    if isinstance(record, Response):
+        return record
     body = await read_json(request, required=False)
     if body.get("seen") is True:
         await services(request).store.messages.set_read(True, [record.summary.id])
@@ -297,12 +304,9 @@ async def mark_seen(request: Request) -> Response:
     responses={"200": json_response({"type": "string"}), "400": BAD_NAME, "404": NOT_FOUND},
 )
 async def delete_message(request: Request) -> Response:
-    name = _name(request)
-    if isinstance(name, Response):
-        return name
-    record = await _find(request, name)
-    if record is None:
-        return _not_found()
+    record = await _located(request)
+    if isinstance(record, Response):
+        return record
     await services(request).store.messages.delete([record.summary.id])
     return _json("OK")
 
@@ -317,11 +321,8 @@ async def delete_message(request: Request) -> Response:
     },
 )
 async def source(request: Request) -> Response:
-    name = _name(request)
-    if isinstance(name, Response):
-        return name
-    record = await _find(request, name)
-    if record is None:
-        return _not_found()
+    record = await _located(request)
+    if isinstance(record, Response):
+        return record
     raw = await off_loop(record.summary.size, find_raw, request, record)
     return Response(raw, media_type="text/plain", headers={"X-Content-Type-Options": "nosniff"})

@@ -58,6 +58,14 @@ def _client(request: Request) -> str:
     return client_key(request.client.host if request.client else None)
 
 
+async def _reset_request(request: Request, style: str) -> Response:
+    """Both dialects' reset request: limits counted alike for every address, the same answer."""
+    data = await read_json(request, limit=MAX_AUTH_BODY)
+    found = auth(request)
+    found.limits.reset(_client(request), data.get("email"))
+    return _reset_answer(found.service.users.reset_request(data.get("email"), style=style))
+
+
 def _reset_answer(queue: Callable[[], None]) -> Response:
     """The one answer of both reset endpoints. The email is queued by a background task,
     which Starlette runs after the response has been sent: nothing of the send - not even
@@ -199,11 +207,7 @@ async def confirm(request: Request) -> Response:
     tags=TAGS,
 )
 async def password_reset(request: Request) -> Response:
-    data = await read_json(request, limit=MAX_AUTH_BODY)
-    found = auth(request)
-    found.limits.reset(_client(request), data.get("email"))
-    queue = found.service.users.reset_request(data.get("email"), style="miosa")
-    return _reset_answer(queue)
+    return await _reset_request(request, "miosa")
 
 
 @operation(
@@ -287,11 +291,7 @@ async def login(request: Request) -> Response:
     tags=TAGS,
 )
 async def forgot_password(request: Request) -> Response:
-    data = await read_json(request, limit=MAX_AUTH_BODY)
-    found = auth(request)
-    found.limits.reset(_client(request), data.get("email"))
-    queue = found.service.users.reset_request(data.get("email"), style="bluauth")
-    return _reset_answer(queue)
+    return await _reset_request(request, "bluauth")
 
 
 @operation(
