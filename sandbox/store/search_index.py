@@ -135,11 +135,10 @@ def column_text(
 def _free_text(summary: Summary, addresses: dict[str, str], mail_from: str) -> str:
     """Mailpit's createSearchText: From, Subject, To, Cc, Bcc, Reply-To, Return-Path, the
     body, the attachments' names; cleaned."""
-    body = getattr(summary, "search_body", None)
     parts = [addresses["from_"], summary.subject]
     parts += [addresses[c] for c in ("to_", "cc", "bcc", "reply_to")]
-    parts += [mail_from, summary.body_text if body is None else body]
-    return clean(" ".join([*parts, *getattr(summary, "attachment_names", ())]))
+    parts += [mail_from, summary.body_text]
+    return clean(" ".join([*parts, *summary.attachment_names]))
 
 
 def provider_chunks(provider_id: str) -> list[str]:

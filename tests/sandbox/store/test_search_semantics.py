@@ -108,10 +108,9 @@ class Stored:
     def search_text(self) -> str:
         """createSearchText: From Subject To Cc Bcc Reply-To Return-Path body attachments."""
         s = self.summary
-        body = getattr(s, "search_body", None)
         parts = [self.people("from"), s.subject, self.people("to"), self.people("cc")]
         parts += [self.people("bcc"), self.people("reply-to"), self.mail_from]
-        parts += [s.body_text if body is None else body, *s.attachment_names]
+        parts += [s.body_text, *s.attachment_names]
         return go_clean(" ".join(parts))
 
 
