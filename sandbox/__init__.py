@@ -49,7 +49,8 @@ if TYPE_CHECKING:
         parse_template_data,
         render_template,
     )
-    from mailyard.sandbox.capture.smtp import SinkHandler, SMTPConfig, listen, start_smtp
+    from mailyard.sandbox.capture.sink_handler import SinkHandler
+    from mailyard.sandbox.capture.smtp import SMTPConfig, listen, start_smtp
     from mailyard.sandbox.checklist.report import ChecklistReport
     from mailyard.sandbox.checklist.run import Checklist
     from mailyard.sandbox.checklist.target import ChecklistTarget
@@ -111,8 +112,8 @@ if TYPE_CHECKING:
     from mailyard.sandbox.simulate.simulator import Rules, Simulator
     from mailyard.sandbox.simulate.throttle import Allowed, Limits, Throttle, Throttled
     from mailyard.sandbox.store import Retention, Store
-    from mailyard.sandbox.store.deliveries import EventsOccurred, StoredEvent, Suppression
     from mailyard.sandbox.store.emulation import Document, Emulation, ScheduledEmail
+    from mailyard.sandbox.store.event_records import EventsOccurred, StoredEvent
     from mailyard.sandbox.store.records import (
         Envelope,
         MessageRecord,
@@ -123,6 +124,7 @@ if TYPE_CHECKING:
         Stored,
     )
     from mailyard.sandbox.store.send_log import SendLogged
+    from mailyard.sandbox.store.suppressions import Suppression
     from mailyard.sandbox.store.waiters import Waiters
     from mailyard.sandbox.store.webhooks import Delivery as WebhookDelivery
     from mailyard.sandbox.store.webhooks import Endpoint
@@ -170,7 +172,7 @@ _WHERE = {
     "SMTPPolicy": "capture.policy",
     "FaultPlan": "simulate.faults",
     "server_tls_context": "capture.credentials",
-    "SinkHandler": "capture.smtp",
+    "SinkHandler": "capture.sink_handler",
     "SMTPConfig": "capture.smtp",
     "listen": "capture.smtp",
     "start_smtp": "capture.smtp",
@@ -228,9 +230,9 @@ _WHERE = {
     "Kind": "simulate.outcomes",
     "Step": "simulate.outcomes",
     "About": "simulate.payloads",
-    "EventsOccurred": "store.deliveries",
-    "StoredEvent": "store.deliveries",
-    "Suppression": "store.deliveries",
+    "EventsOccurred": "store.event_records",
+    "StoredEvent": "store.event_records",
+    "Suppression": "store.suppressions",
     "Allowed": "simulate.throttle",
     "Limits": "simulate.throttle",
     "Throttle": "simulate.throttle",

@@ -20,7 +20,7 @@ from mailyard.sandbox.mail.view import MessageView
 from mailyard.sandbox.simulate.resend_events import ResendMail, resend_event
 from mailyard.sandbox.simulate.ses_events import feedback_notification, publishing_event
 from mailyard.sandbox.simulate.ses_mail import CommonHeaders, SESMail, ses_message_id
-from mailyard.sandbox.store.deliveries import StoredEvent
+from mailyard.sandbox.store.event_records import StoredEvent
 from mailyard.sandbox.store.records import MessageRecord
 
 Json = dict[str, Any]

@@ -29,8 +29,9 @@ from mailyard.sandbox.simulate.errors import SimulateError
 from mailyard.sandbox.simulate.outcomes import Kind, Outcome
 from mailyard.sandbox.simulate.rules import RuleSet
 from mailyard.sandbox.store import Store
-from mailyard.sandbox.store.deliveries import Planned, StoredEvent, Suppression
+from mailyard.sandbox.store.event_records import Planned, StoredEvent
 from mailyard.sandbox.store.records import Envelope, Stored
+from mailyard.sandbox.store.suppressions import Suppression
 
 log = logging.getLogger("mailyard.simulator")
 

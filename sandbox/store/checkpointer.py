@@ -9,7 +9,7 @@ checkpoint copies the frames there are when it starts, and the WAL starts over f
 only when a writer begins after a checkpoint that copied every frame. Under sustained ingest the
 writer commits every few milliseconds, so no checkpoint ever finished first and the file only
 grew. Readers were not the cause: every read in mailyard is a statement run to its end on the
-loop, the one explicit read transaction (`messages._snapshot`) spans no await, and no cursor is
+loop, the one explicit read transaction (`message_reads._snapshot`) spans no await, and no cursor is
 kept open across one (a reader that did would stop checkpoints: see the bound below).
 
 So, with `limit` the bound (`--wal-limit`):

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from mailyard.sandbox.errors import InvalidInputError
 from mailyard.sandbox.events import MessagesUpdated
-from mailyard.sandbox.store.messages import chunks, scope
+from mailyard.sandbox.store.message_rows import chunks, scope
 from mailyard.sandbox.store.writer import Tx, Writer
 
 

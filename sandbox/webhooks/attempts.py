@@ -26,7 +26,7 @@ from typing import Any
 
 from mailyard.sandbox.clock import Clock, TimerHandle
 from mailyard.sandbox.store import Store
-from mailyard.sandbox.store.deliveries import StoredEvent
+from mailyard.sandbox.store.event_records import StoredEvent
 from mailyard.sandbox.store.webhooks import Attempt, Delivery, Endpoint
 from mailyard.sandbox.webhooks.formats import RETRIES, TIMEOUT, Request
 from mailyard.sandbox.webhooks.pacing import Pacer

@@ -28,7 +28,7 @@ from mailyard.sandbox.clock import Clock
 from mailyard.sandbox.events import Bus, MessageStored
 from mailyard.sandbox.simulate.payloads import About
 from mailyard.sandbox.store import Store
-from mailyard.sandbox.store.deliveries import EventsOccurred, StoredEvent
+from mailyard.sandbox.store.event_records import EventsOccurred, StoredEvent
 from mailyard.sandbox.store.webhooks import FORMATS, Delivery, Endpoint
 from mailyard.sandbox.webhooks.attempts import Attempts
 from mailyard.sandbox.webhooks.formats import TIMEOUT, Formats, Request, event_names, wants

@@ -27,7 +27,7 @@ from mailyard.sandbox.simulate.resend_events import event_type as resend_event_t
 from mailyard.sandbox.simulate.resend_events import payload_json
 from mailyard.sandbox.simulate.ses_events import event_json
 from mailyard.sandbox.simulate.ses_events import event_type as ses_event_type
-from mailyard.sandbox.store.deliveries import StoredEvent
+from mailyard.sandbox.store.event_records import StoredEvent
 from mailyard.sandbox.store.webhooks import Delivery, Endpoint
 from mailyard.sandbox.webhooks.eventbridge import DETAIL_TYPES, eventbridge_event
 from mailyard.sandbox.webhooks.eventbridge import event_id as eventbridge_id

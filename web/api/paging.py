@@ -24,7 +24,7 @@ from starlette.requests import Request
 from mailyard.sandbox import Page, QueryError
 from mailyard.web.services import Services
 
-STORE_PAGE = 1000  # the store's largest page (sandbox.store.messages.MAX_PAGE)
+STORE_PAGE = 1000  # the store's largest page (sandbox.store.message_reads.MAX_PAGE)
 DEFAULT_LIMIT = 50
 _GO_MAX_INT = 2**63 - 1  # strconv.Atoi's range on 64-bit Go
 

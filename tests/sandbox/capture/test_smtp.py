@@ -425,7 +425,7 @@ def test_starttls_injection_is_not_executed(
 def test_fast_address_parsing_agrees_with_aiosmtpd(arg: str) -> None:
     from aiosmtpd.smtp import SMTP
 
-    from mailyard.sandbox.capture.smtp import SinkSMTP
+    from mailyard.sandbox.capture.sink_session import SinkSMTP
 
     ours = SinkSMTP.__new__(SinkSMTP)
     stock = SMTP.__new__(SMTP)

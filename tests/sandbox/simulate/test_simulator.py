@@ -12,7 +12,7 @@ from mailyard.sandbox import Bus, Clock, Envelope, Store
 from mailyard.sandbox.simulate.outcomes import Kind
 from mailyard.sandbox.simulate.rules import RuleSet
 from mailyard.sandbox.simulate.simulator import Rules, Simulator
-from mailyard.sandbox.store.deliveries import EventsOccurred
+from mailyard.sandbox.store.event_records import EventsOccurred
 
 
 class Running:

@@ -12,7 +12,7 @@ import pytest
 
 from mailyard.sandbox import Endpoint, Engagement, Kind, Step, Store
 from mailyard.sandbox.simulate.outcomes import Bounce, Delivery, Outcome
-from mailyard.sandbox.store.deliveries import Planned
+from mailyard.sandbox.store.event_records import Planned
 from mailyard.sandbox.store.webhooks import Attempt
 
 SEND = Step(0.0, Kind.SEND)

@@ -16,7 +16,7 @@ from mailyard.sandbox.simulate.outcomes import (
     Engagement,
     Reject,
 )
-from mailyard.sandbox.store.deliveries import detail_from_json, detail_json
+from mailyard.sandbox.store.event_records import detail_from_json, detail_json
 
 DETAILS = [
     Bounce(),

@@ -18,7 +18,7 @@ from mailyard.sandbox.events import Event, MessagesUpdated
 from mailyard.sandbox.simulate.outcomes import Kind
 from mailyard.sandbox.simulate.simulator import Simulator
 from mailyard.sandbox.store import Store, search_index
-from mailyard.sandbox.store.deliveries import EventsOccurred
+from mailyard.sandbox.store.event_records import EventsOccurred
 from mailyard.sandbox.store.migrate import migrations, split_statements
 from mailyard.sandbox.store.records import Envelope
 from mailyard.sandbox.store.writer import Tx
