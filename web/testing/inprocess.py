@@ -146,6 +146,12 @@ class InProcessServer:
         asyncio.run_coroutine_threadsafe(self._cancel_the_rest(), self._loop).result(START_TIMEOUT)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(START_TIMEOUT)
+        # As asyncio.run ends a loop: the loop turns these take run what closing left scheduled
+        # (a transport closed in the last turn closes its socket in connection_lost, one turn
+        # later); closed without them, that socket would be collected unclosed, and its
+        # ResourceWarning would fail whichever test happened to be running then.
+        self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+        self._loop.run_until_complete(self._loop.shutdown_default_executor())
         self._loop.close()
 
     def __enter__(self) -> InProcessServer:
