@@ -12,6 +12,7 @@ and at `aclose`, in use or idle.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 import time
 from collections.abc import Mapping
@@ -94,7 +95,7 @@ class WebhookClient:
     ) -> Answer:
         started = time.perf_counter()
         try:
-            target = Target.parse(url)
+            target = _target(url)
         except WebhookURLError as exc:
             return Answer(None, 0.0, error=str(exc))
         try:
@@ -189,13 +190,19 @@ class WebhookClient:
         await asyncio.sleep(0)
 
 
+@functools.lru_cache(maxsize=256)
+def _target(url: str) -> Target:
+    """`Target.parse`, once per URL in use: every delivery to an endpoint posts to its URL."""
+    return Target.parse(url)
+
+
+@functools.lru_cache(maxsize=256)
+def _request_line(target: Target) -> str:
+    return f"POST {target.path} HTTP/1.1\r\nHost: {target.host_header}\r\nUser-Agent: {USER_AGENT}"
+
+
 def _request(target: Target, body: bytes, headers: Mapping[str, str]) -> bytes:
-    lines = [
-        f"POST {target.path} HTTP/1.1",
-        f"Host: {target.host_header}",
-        f"User-Agent: {USER_AGENT}",
-        f"Content-Length: {len(body)}",
-    ]
+    lines = [_request_line(target), f"Content-Length: {len(body)}"]
     for name, value in headers.items():
         if name.lower() in ("host", "content-length", "connection", "transfer-encoding"):
             continue
