@@ -199,12 +199,17 @@ class Connection(asyncio.Protocol):
 
     async def exchange(self, request: bytes) -> Result:
         """Write `request` and wait for its whole answer."""
+        return await self.send(request)
+
+    def send(self, request: bytes) -> asyncio.Future[Result]:
+        """Write `request`; the future is its whole answer (`exchange` in two steps, so the
+        caller can tell the time it spent from the time it waited)."""
         if self.closed or self._transport is None:
             raise ClosedError("the connection is closed")
         self._answer = Answer(*self._limits)
         self._waiter = asyncio.get_running_loop().create_future()
         self._transport.write(request)
-        return await self._waiter
+        return self._waiter
 
     def close(self) -> None:
         """Close after what was written is sent (an idle connection: nothing is pending)."""

@@ -40,6 +40,7 @@ class Answer:
     latency_ms: float
     snippet: str = ""
     error: str | None = None
+    busy: float = 0.0  # seconds the client itself ran on the event loop for it (not waiting)
 
     @property
     def ok(self) -> bool:
@@ -112,10 +113,14 @@ class WebhookClient:
         self, target: Target, body: bytes, headers: Mapping[str, str], started: float
     ) -> Answer:
         request = _request(target, body, headers)
+        busy = time.perf_counter() - started
         for attempt in (1, 2):
             connection, reused = await self._connection(target)
             try:
-                status, snippet, keep = await connection.exchange(request)
+                began = time.perf_counter()
+                answer = connection.send(request)
+                busy += time.perf_counter() - began
+                status, snippet, keep = await answer
             except (OSError, ValueError):
                 self._drop(connection)
                 if reused and attempt == 1 and not self._closed:
@@ -126,11 +131,13 @@ class WebhookClient:
                 # connection is in an unknown state; close it rather than leak the socket.
                 self._drop(connection)
                 raise
+            began = time.perf_counter()
             if keep:
                 self._release(target, connection)
             else:
                 self._drop(connection, abort=False)
-            return Answer(status, _ms(started), snippet.decode("utf-8", "replace"))
+            text = snippet.decode("utf-8", "replace")
+            return Answer(status, _ms(started), text, busy=busy + time.perf_counter() - began)
         raise OSError("the connection closed")  # not reached
 
     async def _connection(self, target: Target) -> tuple[Connection, bool]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -154,7 +155,8 @@ class Attempts:
         endpoint = self._endpoint_of(delivery.webhook)
         if endpoint is None:
             return  # unregistered meanwhile
-        await self._pacer.turn()
+        reserved = await self._pacer.turn()
+        began = time.perf_counter()
         now = self._clock.now()
         # Signatures carry the real time, not the clock a test may have moved: a receiver
         # checks svix-timestamp against its own clock, and an advanced clock would make every
@@ -164,11 +166,16 @@ class Attempts:
             request = self._build(endpoint, delivery, event, signed_at)
         except LookupError as exc:  # the message was deleted before its event went out
             self._finish(endpoint, delivery, Answer(None, 0.0, error=str(exc)), now, final=True)
+            self._pacer.spent(time.perf_counter() - began, reserved)
             return
+        busy = time.perf_counter() - began
         answer = await self._client.post(
             endpoint.url, request.body, request.headers, timeout=self.timeout
         )
+        began = time.perf_counter()
         self._finish(endpoint, delivery, answer, now)
+        # What the attempt ran on the loop, not the time it waited for the endpoint.
+        self._pacer.spent(busy + answer.busy + time.perf_counter() - began, reserved)
 
     def _finish(
         self,
