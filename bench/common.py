@@ -72,6 +72,19 @@ class Proc:
                 return int(line.split()[1]) / 1024  # MiB
         return 0.0
 
+    def settle(self, quiet: float = 0.3, timeout: float = 20.0) -> None:
+        """Wait until the server has used no CPU for `quiet` seconds: its start-up warm-up
+        (web/warmup.py) is done, so a case measures the service as it runs, not as it starts."""
+        deadline = time.monotonic() + timeout
+        last, since = self.cpu_seconds(), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            now = self.cpu_seconds()
+            if now - last > 0.01:  # more than a tick or so: still busy
+                last, since = now, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return
+
     def stop(self) -> None:
         self.process.terminate()
         try:

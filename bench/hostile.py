@@ -260,6 +260,7 @@ def run_case(name: str, message: bytes, folder: Path) -> Result:
     try:
         with httpx.Client(base_url=url, timeout=600) as api:
             api.get("/api/v1/messages").raise_for_status()  # warm: imports, first queries
+            proc.settle()  # and what the server loads after its start (web/warmup.py)
             base = proc.status("VmRSS")
             probe.start()
             ingest = asyncio.run(send(proc.smtp_port, message)) * 1000

@@ -14,7 +14,9 @@ them: its dispatcher is a function, as Starlette needs.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -45,7 +47,14 @@ class LazyHandler:
         return self._handler
 
     async def __call__(self, request: Request) -> Response:
-        return await self.resolve()(request)
+        return await (await self.loaded())(request)
+
+    async def loaded(self) -> Handler:
+        """`resolve`, the first import on a thread: a handler module and what it imports can
+        take tens of milliseconds to load, which on the event loop would stall everything."""
+        if self._handler is None and self.__module__ not in sys.modules:
+            await asyncio.to_thread(importlib.import_module, self.__module__)
+        return self.resolve()
 
     def __getattr__(self, name: str) -> object:
         # Called only for attributes the instance lacks: the handler's description.
@@ -70,9 +79,20 @@ class LazyModule:
         return LazyHandler(self._module, name)
 
 
-def handlers(module: str) -> LazyModule:
-    """The handlers of `module` (a dotted name), each imported on its first use."""
+_KNOWN: dict[str, bool] = {}  # every handler module named so far: whether to warm it up
+
+
+def handlers(module: str, *, warm: bool = True) -> LazyModule:
+    """The handlers of `module` (a dotted name), each imported on its first use, or before by
+    `web.warmup` unless `warm` is False (a module too big to hold for a request that may never
+    come: its first request imports it on a thread)."""
+    _KNOWN[module] = _KNOWN.get(module, True) and warm
     return LazyModule(module)
+
+
+def modules() -> tuple[str, ...]:
+    """The handler modules named with `handlers` so far that `web.warmup` loads."""
+    return tuple(name for name, warm in _KNOWN.items() if warm)
 
 
 def as_function(handler: LazyHandler) -> Callable[[Any], Awaitable[Any]]:
@@ -81,7 +101,7 @@ def as_function(handler: LazyHandler) -> Callable[[Any], Awaitable[Any]]:
     `web.api.describe` attaches is read from `resource` routes only."""
 
     async def endpoint(connection: Any) -> Any:
-        return await handler.resolve()(connection)
+        return await (await handler.loaded())(connection)
 
     endpoint.__name__ = endpoint.__qualname__ = handler.__name__
     return endpoint

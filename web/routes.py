@@ -24,7 +24,8 @@ GET, POST, PUT, DELETE = ["GET"], ["POST"], ["PUT"], ["DELETE"]
 # Handler modules are imported on their first request (web.lazy): with what they import, they
 # were half of the cold start. Starlette's own `Route` and `WebSocketRoute` (the pages, the
 # event socket) take a function: `as_function` gives one.
-checks = handlers("mailyard.web.api.checks")
+# The HTML checks hold the email-client support data (~8 MB): loaded by their first request.
+checks = handlers("mailyard.web.api.checks", warm=False)
 delivery = handlers("mailyard.web.api.delivery")
 email_test = handlers("mailyard.web.api.email_test")
 inbucket = handlers("mailyard.web.api.inbucket")

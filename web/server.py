@@ -19,6 +19,7 @@ from mailyard.web.app import create_app
 from mailyard.web.http_guard import ConnectionGuard, guarded_protocol
 from mailyard.web.services import Services
 from mailyard.web.settings import Settings, unread_mailpit_variables
+from mailyard.web.warmup import warm_up
 
 
 class BindError(Exception):
@@ -113,6 +114,7 @@ def _serve(settings: Settings, smtp_sock: socket.socket, http_sock: socket.socke
     def ready(services: Services) -> None:
         holder[0].services, holder[0].loop = services, asyncio.get_running_loop()
         announce(services)
+        warm_up()  # what first requests would load on the event loop, loaded beside it
 
     app = create_app(
         settings,

@@ -4,6 +4,7 @@ it names, describes itself as that function does, and answers as it does."""
 from __future__ import annotations
 
 import importlib
+import threading
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,28 @@ def test_as_function_calls_the_handler(tmp_path: Path) -> None:
             assert api.post("/api/v1/info").status_code == 405
     finally:
         server.stop()
+
+
+async def test_a_handler_module_not_loaded_yet_is_imported_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "lazy_probe_handlers.py").write_text(
+        "import threading\n"
+        "LOADED_ON = threading.current_thread().name\n"
+        "async def answer(request):\n"
+        "    return LOADED_ON\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    handler = LazyHandler("lazy_probe_handlers", "answer")
+    loaded_on = await handler(None)  # type: ignore[arg-type]
+    assert loaded_on != threading.current_thread().name  # not the loop's thread
+    assert await handler(None) == loaded_on  # type: ignore[arg-type]  # loaded once
+
+
+def test_a_module_asked_not_to_be_warmed_is_left_to_its_first_request() -> None:
+    from mailyard.web import lazy
+
+    assert "mailyard.web.api.checks" not in lazy.modules()
+    assert "mailyard.web.api.message" in lazy.modules()
+    handlers("mailyard.web.api.checks")  # named again without the flag: still not warmed
+    assert "mailyard.web.api.checks" not in lazy.modules()
