@@ -19,6 +19,7 @@ from mailyard.web.errors import DEFAULT_SURFACES, exception_handlers
 from mailyard.web.middleware.cors import CORS, CORSPolicy
 from mailyard.web.middleware.guard import CrossSiteGuard
 from mailyard.web.middleware.hosts import TrustedHosts, allowed_hosts
+from mailyard.web.middleware.slices import SlicedBodies
 from mailyard.web.routes import routes_for
 from mailyard.web.services import Services, open_services
 from mailyard.web.settings import Settings
@@ -80,6 +81,7 @@ def create_app(
         lifespan=lifespan,
         exception_handlers=exception_handlers((MailpitSurface(), *DEFAULT_SURFACES)),
         middleware=[
+            Middleware(SlicedBodies),
             Middleware(TrustedHosts, allowed=allowed_hosts(settings.host, settings.allowed_hosts)),
             Middleware(CORS, policy=CORSPolicy.parse(settings.api_cors)),
             Middleware(
