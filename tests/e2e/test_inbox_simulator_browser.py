@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -323,6 +324,45 @@ def test_a_failed_webhook_delivery_is_delivered_again_from_its_page(
         api.delete(f"/api/v1/webhooks/{endpoint['id']}")
         receiver.shutdown()
         receiver.server_close()
+
+
+def test_the_webhooks_page_tells_the_next_attempt_in_the_readers_zone(
+    browser: Any, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    _Receiver.answer = [503]
+    url = f"http://127.0.0.1:{receiver.server_address[1]}/zone"
+    endpoint = api.post(
+        "/api/v1/webhooks",
+        json={"url": url, "format": "resend", "mailbox": mailbox, "events": ["email.bounced"]},
+    ).json()
+    tab, errors = new_tab(browser, DESKTOP, timezone_id="Asia/Kolkata")  # UTC+05:30
+    try:
+        send(site, make_message(subject="Zone", to="bounce@simulator.amazonses.com"), mailbox)
+        tab.goto(site.at("/webhooks"))
+        # Until the first attempt has failed and its retry is due.
+        tab.wait_for_function(
+            """async (url) => {
+              const body = await (await fetch(url)).json();
+              return body.deliveries.some((d) => d.attempts.length > 0 && d.status === "pending");
+            }""",
+            arg=f"/api/v1/webhooks/{endpoint['id']}/deliveries",
+            timeout=WAIT_MS,
+            polling=100,
+        )
+        tab.reload()
+        when = tab.locator(f"#webhook-{endpoint['id']} time.clock").first
+        expect(when).not_to_contain_text("UTC", timeout=WAIT_MS)
+        at = datetime.fromisoformat(str(when.get_attribute("datetime")).replace("Z", "+00:00"))
+        local = at.astimezone(timezone(timedelta(hours=5, minutes=30)))
+        expect(when).to_have_text(local.strftime("%H:%M:%S"))
+    finally:
+        tab.context.close()
+        api.delete(f"/api/v1/webhooks/{endpoint['id']}")
+        receiver.shutdown()
+        receiver.server_close()
+    assert errors == []
 
 
 # -- the strict policy, and how it looks ----------------------------------------------------------

@@ -140,8 +140,26 @@
       if (!Number.isNaN(then)) time.textContent = local.format(then);
     });
   }
+  // Clock times (an event's, a retry's), to the second in the reader's zone; the server
+  // writes "HH:MM:SS UTC" for a page read without scripts.
+  const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+  function clockTimes(root) {
+    (root || document).querySelectorAll("time.clock[datetime]").forEach((time) => {
+      const then = Date.parse(time.getAttribute("datetime"));
+      if (!Number.isNaN(then)) time.textContent = clock.format(then);
+    });
+  }
   tick();
   localTimes();
+  clockTimes();
+  // Whatever htmx brings in (a section that redraws itself, a fragment) reads the same way.
+  document.addEventListener("htmx:load", (event) => {
+    const root = event.detail && event.detail.elt;
+    if (!(root instanceof Element)) return;
+    tick(root);
+    localTimes(root);
+    clockTimes(root);
+  });
   setInterval(tick, 15000);
   document.addEventListener("visibilitychange", () => document.hidden || tick());
 
@@ -244,7 +262,7 @@
     return connect;
   }
 
-  window.mailyard = { api, notify, failed, reason, tick, localTimes, showMailboxes, refreshMailboxes, isShortcut, liveStream, UNREACHABLE };
+  window.mailyard = { api, notify, failed, reason, tick, localTimes, clockTimes, showMailboxes, refreshMailboxes, isShortcut, liveStream, UNREACHABLE };
 
   if (document.body.dataset.page === "preview") {
     const dark = document.getElementById("dark-all");

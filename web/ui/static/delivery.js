@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   if (document.body.dataset.page !== "message") return;
-  const { api, notify, failed, reason, tick, showMailboxes, liveStream } = window.mailyard;
+  const { api, notify, failed, reason, tick, clockTimes, showMailboxes, liveStream } = window.mailyard;
 
   const article = document.querySelector("article.message");
   const id = article.dataset.id;
@@ -69,7 +69,7 @@
     panel.scrollTop = top;
     const target = refocus && body.querySelector(refocus);
     if (target) target.focus({ preventScroll: true });
-    clocks(body);
+    clockTimes(body); // event times to the second, in the reader's zone
     tick(body);
     showMark(fresh.dataset.state, fresh.dataset.label);
   }
@@ -95,14 +95,6 @@
     if (tab.getAttribute("aria-selected") === "true") tab.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
-  // Event times to the second, in the reader's zone (the server writes UTC).
-  const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
-  function clocks(root) {
-    root.querySelectorAll("time.clock[datetime]").forEach((time) => {
-      const then = Date.parse(time.getAttribute("datetime"));
-      if (!Number.isNaN(then)) time.textContent = clock.format(then);
-    });
-  }
 
   body.addEventListener("change", (event) => {
     if (event.target.id !== "event-format") return;
