@@ -124,7 +124,7 @@ if TYPE_CHECKING:
         Stored,
     )
     from mailyard.sandbox.store.send_log import SendLogged
-    from mailyard.sandbox.store.suppressions import Suppression
+    from mailyard.sandbox.store.suppressions import Suppression, SuppressionsChanged
     from mailyard.sandbox.store.waiters import Waiters
     from mailyard.sandbox.store.webhooks import Delivery as WebhookDelivery
     from mailyard.sandbox.store.webhooks import Endpoint
@@ -233,6 +233,7 @@ _WHERE = {
     "EventsOccurred": "store.event_records",
     "StoredEvent": "store.event_records",
     "Suppression": "store.suppressions",
+    "SuppressionsChanged": "store.suppressions",
     "Allowed": "simulate.throttle",
     "Limits": "simulate.throttle",
     "Throttle": "simulate.throttle",
@@ -373,6 +374,7 @@ __all__ = [
     "StoredEvent",
     "Subscription",
     "Suppression",
+    "SuppressionsChanged",
     "SvixTarget",
     "TemplateContent",
     "TemplateDataError",

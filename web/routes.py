@@ -165,6 +165,7 @@ UI: list[BaseRoute] = [
     page("/ui/message/{id}/open", engagement.record_open, POST),
     page("/view/{id}/click", engagement.click, GET),
     page("/suppressions", suppressions.suppressions, GET),
+    page("/ui/suppressions", suppressions.listing, GET),
     page("/ui/suppressions", suppressions.add, POST),
     page("/ui/suppressions/remove", suppressions.remove, POST),
     page("/ui/suppressions/clear", suppressions.clear, POST),

@@ -263,6 +263,32 @@ def test_the_suppression_list_adds_removes_and_clears(
     assert tab.evaluate("document.documentElement.scrollWidth") <= tab.viewport_size["width"]
 
 
+def test_the_suppression_list_follows_the_simulator_and_the_api_live(
+    desktop: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    open_live(desktop, site.at("/suppressions", mailbox=mailbox))
+    expect(desktop.locator(".suppressions .empty")).to_be_visible()
+    desktop.fill("#suppress-address", "half-typed@exam")  # the form is left as it is
+
+    api.put(
+        "/api/v1/suppressions",
+        params={"mailbox": mailbox},
+        json={"address": "api@example.com", "reason": "COMPLAINT"},
+    ).raise_for_status()
+    added = desktop.locator('tr[data-address="api@example.com"]')
+    expect(added).to_contain_text("added through the API", timeout=WAIT_MS)
+    send(site, make_message(subject="Live hard", to="hardbounce@sim.mailyard.test"), mailbox)
+    bounced = desktop.locator('tr[data-address="hardbounce@sim.mailyard.test"]')
+    expect(bounced).to_contain_text("a hard bounce of", timeout=WAIT_MS)
+    expect(desktop.locator("#suppression-count")).to_have_text(
+        f"2 addresses suppressed in {mailbox}"
+    )
+    expect(desktop.locator("#suppress-address")).to_have_value("half-typed@exam")
+
+    api.delete("/api/v1/suppressions", params={"mailbox": mailbox}).raise_for_status()
+    expect(desktop.locator(".suppressions .empty")).to_be_visible(timeout=WAIT_MS)
+
+
 # -- webhooks -----------------------------------------------------------------------------------
 
 

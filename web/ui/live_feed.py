@@ -1,6 +1,7 @@
 """One feed behind every open inbox stream: the work a change costs does not grow with the tabs.
 
-The live inbox (`web.ui.stream`) tells each open page that mail arrived or changed. Done per
+The live inbox (`web.ui.stream`) tells each open page that mail arrived or changed, that the
+simulator has news of some messages, or that a suppression list changed. Done per
 stream — a bus subscription each, and each running the totals queries when told — a thousand
 open tabs cost a thousand queue appends per commit and three thousand queries a tick, and cut
 SMTP ingest from 1,232 to 9 msg/s (issue 9). Here one subscription collects the changes; once a
@@ -39,6 +40,7 @@ from mailyard.sandbox import (
     MessagesUpdated,
     StoredEvent,
     Subscription,
+    SuppressionsChanged,
 )
 from mailyard.web.ui.delivery_news import news
 
@@ -51,6 +53,7 @@ SLICE = 64
 QUEUE = 256
 
 _MORE = b'event: deliveries\ndata: {"ids": [], "more": true}\n\n'
+_SUPPRESSIONS = b"event: suppressions\ndata: {}\n\n"  # the list changed: the page asks again
 _KEEPALIVE = b": keepalive\n\n"
 
 
@@ -71,15 +74,19 @@ class Listener:
     mailbox: str | None
     deliveries: bytes | None = None
     messages: bytes | None = None
+    suppressions: bool = False
     keepalive: bool = False
     closed: bool = False
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def offer(self, deliveries: bytes | None, messages: bytes | None) -> None:
+    def offer(
+        self, deliveries: bytes | None, messages: bytes | None, suppressions: bool = False
+    ) -> None:
         if deliveries is not None:
             self.deliveries = deliveries if self.deliveries is None else _MORE
         if messages is not None:
             self.messages = messages
+        self.suppressions |= suppressions
         self._ready.set()
 
     def poke(self) -> None:
@@ -94,10 +101,12 @@ class Listener:
         """The bytes to write next (one write per update); None once the feed has ended."""
         while True:
             chunk = (self.deliveries or b"") + (self.messages or b"")
+            if self.suppressions:
+                chunk += _SUPPRESSIONS
             if not chunk and self.keepalive:
                 chunk = _KEEPALIVE
             self.deliveries = self.messages = None
-            self.keepalive = False
+            self.suppressions = self.keepalive = False
             if chunk:
                 return chunk
             if self.closed:
@@ -143,7 +152,12 @@ class LiveFeed:
             # Subscribed now, not when the task first runs: nothing committed from here on
             # is missed.
             subscription = self._bus.subscribe(
-                MessageStored, MessagesDeleted, MessagesUpdated, EventsOccurred, limit=QUEUE
+                MessageStored,
+                MessagesDeleted,
+                MessagesUpdated,
+                EventsOccurred,
+                SuppressionsChanged,
+                limit=QUEUE,
             )
             self._task = asyncio.get_running_loop().create_task(self._pump(subscription))
         try:
@@ -184,13 +198,22 @@ class LiveFeed:
         mailboxes = {listener.mailbox for listener in self._listeners}
         deliveries = _deliveries(told, mailboxes, dropped)
         messages: dict[str | None, bytes | None] = dict.fromkeys(mailboxes)
-        # Only the simulator spoke: the totals are as they were.
-        if not all(isinstance(e, EventsOccurred) for e in told):
+        # Only the simulator or the suppression list spoke: the totals are as they were.
+        if any(isinstance(e, MessageStored | MessagesDeleted | MessagesUpdated) for e in told):
             messages = self._totals(mailboxes)
+        # A lost event may have been a suppression too: then every list page asks again.
+        suppressed = {e.mailbox for e in told if isinstance(e, SuppressionsChanged)}
         for n, listener in enumerate(list(self._listeners)):
             if n and not n % SLICE:
                 await asyncio.sleep(0)  # the slice just woken writes in the next iteration
-            listener.offer(deliveries.get(listener.mailbox), messages.get(listener.mailbox))
+            listener.offer(
+                deliveries.get(listener.mailbox),
+                messages.get(listener.mailbox),
+                dropped
+                or bool(
+                    suppressed and (listener.mailbox is None or listener.mailbox in suppressed)
+                ),
+            )
 
     def _totals(self, mailboxes: set[str | None]) -> dict[str | None, bytes | None]:
         store = self._messages

@@ -3,7 +3,8 @@
 Each stream sends the new totals (of its mailbox, and every mailbox's for the header) at most
 every `INTERVAL` seconds however fast mail arrives; a page re-lists its own query when told:
 the stream never says how many messages match a search. It also names the messages the
-simulator has new events for (`event: deliveries`, see `web.ui.delivery_news`).
+simulator has new events for (`event: deliveries`, see `web.ui.delivery_news`), and that a
+suppression list changed (`event: suppressions`: the suppression list page asks again).
 
 Every stream of an app is fed by one `LiveFeed` (`web.ui.live_feed`), which works each update
 out once for all of them: a thousand open tabs cost a thousand small writes a second, not a

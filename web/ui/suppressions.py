@@ -67,6 +67,11 @@ async def suppressions(request: Request) -> Response:
     return page("suppressions.html", request, **_values(request, str_param(request, "mailbox")))
 
 
+async def listing(request: Request) -> Response:
+    """The list alone (the page asks for it again when its live stream says it changed)."""
+    return _list(request, str_param(request, "mailbox"))
+
+
 def _mailbox(value: str) -> str:
     mailbox = value.strip() or DEFAULT_MAILBOX
     if len(mailbox) > MAX_MAILBOX:
@@ -112,4 +117,4 @@ def _shown(form: dict[str, str]) -> str | None:
     return form.get("shown", "").strip() or None
 
 
-__all__ = ["add", "clear", "remove", "suppressions"]
+__all__ = ["add", "clear", "listing", "remove", "suppressions"]

@@ -12,7 +12,7 @@ import pytest
 from starlette.types import ASGIApp, Message
 from support.servers import start_inprocess
 
-from mailyard.sandbox import Bus, Envelope, Store
+from mailyard.sandbox import Bus, Envelope, Store, Suppression
 from mailyard.web.ui.live_feed import Listener, LiveFeed
 
 
@@ -181,3 +181,30 @@ def test_open_inbox_tabs_share_one_feed_and_hear_of_new_mail(tmp_path: Path) -> 
             assert isinstance(feed, LiveFeed) and len(feed) == 0
 
         server.call(go)
+
+
+async def test_a_changed_suppression_list_is_told_to_the_streams_that_show_it(
+    store: tuple[Store, Bus],
+) -> None:
+    s, bus = store
+    feed = LiveFeed(bus, s.messages, interval=0.01)
+    told: dict[str | None, list[str]] = {None: [], "ci-1": [], "ci-2": []}
+
+    async def reader(mailbox: str | None, listener: Listener) -> None:
+        while (chunk := await listener.next()) is not None:
+            told[mailbox] += [b.split("\n", 1)[0] for b in chunk.decode().split("\n\n") if b]
+
+    with ExitStack() as stack:
+        readers = [
+            asyncio.create_task(reader(m, stack.enter_context(feed.listen(m)))) for m in told
+        ]
+        await s.deliveries.suppress([Suppression("ci-1", "gone@example.com", "BOUNCE", 0.0)])
+        await _until(lambda: "event: suppressions" in told[None] + told["ci-1"])
+        await _until(lambda: told[None].count("event: suppressions") == 1)
+        await s.deliveries.unsuppress("ci-1", None)
+        await _until(lambda: told["ci-1"].count("event: suppressions") == 2)
+        for task in readers:
+            task.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+    assert "event: suppressions" not in told["ci-2"]  # another mailbox's list
+    assert "event: messages" not in told["ci-1"]  # no totals worked out for a list change

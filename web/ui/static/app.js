@@ -264,6 +264,33 @@
 
   window.mailyard = { api, notify, failed, reason, tick, localTimes, clockTimes, showMailboxes, refreshMailboxes, isShortcut, liveStream, UNREACHABLE };
 
+  // The suppression list follows the simulator and the API: told that a list changed, the
+  // page asks for the entries again (the form being filled in is left as it is).
+  if (document.body.dataset.page === "suppressions") {
+    const shown = () => new URL(window.location.href).searchParams.get("mailbox") || "";
+    const query = () => (shown() ? "?mailbox=" + encodeURIComponent(shown()) : "");
+    let due = null;
+    const refresh = () => {
+      if (due) return;
+      due = setTimeout(() => {
+        due = null;
+        htmx
+          .ajax("GET", "/ui/suppressions" + query(), {
+            target: "#suppression-entries",
+            swap: "outerHTML",
+            select: "#suppression-entries",
+            selectOOB: "#suppression-count",
+          })
+          .catch(failed("Could not bring the suppression list up to date"));
+      }, 100);
+    };
+    const connect = liveStream(document.getElementById("live"), () => "/ui/events" + query(), "Live", {
+      open: refresh,
+      suppressions: refresh,
+    });
+    if (!document.hidden) connect();
+  }
+
   if (document.body.dataset.page === "preview") {
     const dark = document.getElementById("dark-all");
     dark.addEventListener("click", () => {
