@@ -7,13 +7,19 @@ with bare CR or LF (a smuggling ending among them) can never be relayed as two.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import re
 import ssl
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mailyard.senders.errors import SendError
 from mailyard.senders.outgoing import Outgoing, Receipt
+
+if TYPE_CHECKING:
+    import aiosmtplib
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _QUEUED = re.compile(r"queued as ([^\s]+)", re.IGNORECASE)
@@ -132,13 +138,25 @@ class SMTPSender:
             # Disconnected or timed out mid-way: it may have been accepted, so no retry.
             raise SendError(self.name, "connection_lost", str(exc) or type(exc).__name__) from None
         finally:
-            if client.is_connected:
-                try:
-                    await client.quit()
-                except (aiosmtplib.SMTPException, OSError):
-                    client.close()
+            await _hang_up(client)
         match = _QUEUED.search(reply)
         return Receipt(self.name, match.group(1) if match else _message_id(email.mime))
+
+
+async def _hang_up(client: aiosmtplib.SMTP) -> None:
+    """QUIT, then drop the connection at once. After the 221 nothing more is said, but over TLS
+    a polite close first waits for the relay's close_notify: a short-lived loop (`mailyard
+    send`, asyncio.run) may end before it comes, leaving the socket under the TLS layer open
+    for the garbage collector (a ResourceWarning, and a descriptor held until then)."""
+    import aiosmtplib
+
+    transport = client.transport
+    if client.is_connected:
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+            await client.quit()
+    if isinstance(transport, asyncio.WriteTransport):  # the TLS layer's, or the socket's
+        transport.abort()
+        await asyncio.sleep(0)  # the socket closes in connection_lost, on the next loop turn
 
 
 def _message_id(mime: bytes) -> str:

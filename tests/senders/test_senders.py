@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import boto3
@@ -293,6 +298,79 @@ def test_smtp_wrong_password_is_a_clear_error(tls_sink: tuple[Server, trustme.CA
     with pytest.raises(SendError) as error:
         asyncio.run(SMTPSender(relay).send(outgoing()))
     assert error.value.code == "smtp_535" and "wrong" not in str(error.value)
+
+
+class _StubbornRelay(threading.Thread):
+    """An SMTP relay with STARTTLS that answers QUIT and then says nothing more, not even TLS's
+    close_notify, until the test is done: a client waiting for it would keep its socket."""
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(daemon=True)
+        self.context = context
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        conn, _ = self.listener.accept()
+        plain = conn.makefile("rb")
+        conn.sendall(b"220 stubborn ESMTP\r\n")
+        plain.readline()  # EHLO
+        conn.sendall(b"250-stubborn\r\n250 STARTTLS\r\n")
+        plain.readline()  # STARTTLS
+        conn.sendall(b"220 go ahead\r\n")
+        tls = self.context.wrap_socket(conn, server_side=True)
+        lines = tls.makefile("rb")
+        while line := lines.readline():
+            verb = line[:4].upper()
+            if verb == b"DATA":
+                tls.sendall(b"354 go on\r\n")
+                while lines.readline() not in (b".\r\n", b""):
+                    pass
+                tls.sendall(b"250 queued as STUBBORN\r\n")
+            elif verb == b"QUIT":
+                tls.sendall(b"221 bye\r\n")
+                self.done.wait(30)  # no close_notify, no close
+                break
+            else:
+                tls.sendall(b"250 ok\r\n")
+        tls.close()
+
+
+def _sockets_to(port: int) -> int:
+    """This process's open sockets whose far end is loopback `port` (from /proc)."""
+    inodes = set()
+    for line in Path("/proc/self/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[2].split(":")[1], 16) == port:
+            inodes.add(fields[9])
+    held = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # the listing's own descriptor is gone already
+            held.add(os.readlink(f"/proc/self/fd/{fd}"))
+    return len({f"socket:[{inode}]" for inode in inodes} & held)
+
+
+def test_smtp_leaves_no_socket_open_when_a_tls_relay_never_closes(
+    tls_sink: tuple[Server, trustme.CA],
+) -> None:
+    _, ca = tls_sink
+    cert = ca.issue_cert("127.0.0.1")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    relay = _StubbornRelay(context)
+    relay.start()
+    try:
+        sender = SMTPSender(
+            SMTPRelay(host="127.0.0.1", port=relay.port, tls="starttls", tls_context=_context(ca))
+        )
+        receipt = asyncio.run(sender.send(outgoing()))  # a loop that ends right after the send
+        assert receipt.message_id == "STUBBORN"
+        assert _sockets_to(relay.port) == 0
+    finally:
+        relay.done.set()
+        relay.join(10)
+        relay.listener.close()
 
 
 def test_smtp_relays_smuggling_endings_as_one_normalised_message(server: Server) -> None:

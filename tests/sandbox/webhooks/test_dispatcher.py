@@ -175,16 +175,17 @@ async def test_a_hanging_endpoint_holds_its_own_lane_and_nobody_elses(tmp_path: 
             )
             for i in range(6):
                 await running.send(f"delivered+{i}@resend.dev", settle=False)
+            # The stuck endpoint gets two attempts (its lane's width) and they hang; its other
+            # four deliveries wait their turn in its lane, unattempted, not in anyone else's.
             await until(
                 lambda: (
                     len(healthy.requests) == 6
                     and all(
                         d.status == "succeeded" for d, _ in running.store.webhooks.recent(fine.id)
                     )
+                    and len(stuck.requests) >= 2
                 )
             )
-            # The stuck endpoint got two attempts (its lane's width) and they hang; its other
-            # four deliveries wait their turn in its lane, unattempted, not in anyone else's.
             assert len(stuck.requests) == 2 and stuck.statuses == []
             made = running.store.webhooks.recent(hanging.id)
             assert len(made) == 6 and all(d.status == "pending" and not a for d, a in made)
