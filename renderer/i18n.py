@@ -7,7 +7,6 @@ from a catalogue (or left empty, or marked fuzzy) falls back to English for that
 
 from __future__ import annotations
 
-import difflib
 import gettext
 import io
 from dataclasses import dataclass
@@ -111,6 +110,8 @@ def nearest_zones(name: str, n: int = 3) -> tuple[str, ...]:
     cities = sorted(real for low, real in zones.items() if low.rpartition("/")[2] == wanted)
     if cities:
         return tuple(cities[:n])
+    import difflib  # here: only a mistyped zone needs it, not every start of `mailyard serve`
+
     return tuple(zones[m] for m in difflib.get_close_matches(wanted, zones, n=n, cutoff=0.8))
 
 

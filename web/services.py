@@ -40,7 +40,6 @@ from mailyard.sandbox import (
     RuleSet,
     SigningKey,
     Simulator,
-    SimulatorHistory,
     SinkHandler,
     SMTPConfig,
     SMTPErrorReply,
@@ -48,7 +47,6 @@ from mailyard.sandbox import (
     Store,
     Throttle,
     Waiters,
-    chaos,
     listen,
     start_smtp,
 )
@@ -66,6 +64,8 @@ from mailyard.web.settings import Settings
 
 if TYPE_CHECKING:
     import httpx
+
+    from mailyard.sandbox import DeliveryHistory
 
 log = logging.getLogger("mailyard")
 
@@ -153,6 +153,13 @@ def stored_signing_key(store: Store, clock: Clock, name: str) -> SigningKey:
     return SigningKey.from_pem(key_pem, cert_pem)
 
 
+def _simulator_history(store: Store) -> DeliveryHistory:
+    """The auth service's delivery history: the simulator's bounces and complaints."""
+    from mailyard.sandbox import SimulatorHistory  # with the auth service, on first use
+
+    return SimulatorHistory(store.deliveries)
+
+
 def _about(store: Store, message_id: str) -> About | None:
     try:
         record = store.messages.get(message_id)
@@ -190,6 +197,8 @@ def load_faults(settings: Settings) -> Faults:
     plan = FaultPlan.parse(settings.smtp_faults) if settings.smtp_faults else FaultPlan()
     enabled = settings.enable_chaos or bool(settings.chaos_triggers)
     if settings.chaos_triggers:
+        from mailyard.sandbox import chaos  # only Mailpit's chaos triggers need it (issue 10)
+
         plan = chaos.apply(plan, chaos.parse_triggers(settings.chaos_triggers))
     return Faults(global_plan=plan, chaos_enabled=enabled)
 
@@ -316,7 +325,7 @@ async def open_services(
                 mailer,
                 clock,
                 http_port=http_port,
-                history=SimulatorHistory(store.deliveries),
+                history=lambda: _simulator_history(store),
             )
         )
         emulators = await stack.enter_async_context(open_emulators(settings, store, clock))

@@ -37,6 +37,9 @@ LIBRARIES = (
     "mailyard.renderer",
     "mailyard.renderer.render",
     "css_inline",
+    "mailyard.sandbox.store.search_index",  # the first listing, search or long poll
+    "mailyard.sandbox.store.search_plan",
+    "mailyard.sandbox.auth.service",  # the reference auth service's first request
 )
 
 

@@ -22,7 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from mailyard.renderer import EmailVerification, PasswordReset, Welcome
+# The renderer's names are read at the first send (`renderer.X`): it loads on first use, so
+# `mailyard serve` does not import templates and catalogues to start (issue 10).
+from mailyard import renderer
 from mailyard.sandbox.auth.errors import (
     AccountExistsError,
     CredentialsError,
@@ -119,7 +121,7 @@ class UserFlows:
 
         welcome_claimed = await self.accounts.writer.run(job)
         if config.email_verification:
-            concept = EmailVerification(
+            concept = renderer.EmailVerification(
                 verify_url=self.parts.links.verify(link.text),
                 code=code,
                 user_name=display,
@@ -220,7 +222,7 @@ class UserFlows:
         expires = now + config.reset_ttl
         record = TokenRecord(minted.hash, RESET, user.id, now, expires, None, None, 0)
         await self.accounts.writer.run(lambda tx: Accounts.add_token_in(tx, record))
-        concept = PasswordReset(
+        concept = renderer.PasswordReset(
             reset_url=self.parts.links.reset(minted.text, style),
             user_name=user.name,
             ttl=timedelta(seconds=config.reset_ttl),
@@ -287,7 +289,9 @@ class UserFlows:
         return client_id
 
     async def _welcome(self, user: UserRecord) -> SendResult:
-        concept = Welcome(sign_in_url=self.parts.sign_in_url(user.client_id), user_name=user.name)
+        concept = renderer.Welcome(
+            sign_in_url=self.parts.sign_in_url(user.client_id), user_name=user.name
+        )
         return await self.parts.send(concept, user.email, user.client_id)
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from mailyard.renderer import Invitation, Welcome
+# The renderer's names are read at the first send (`renderer.X`): it loads on first use, so
+# `mailyard serve` does not import templates and catalogues to start (issue 10).
+from mailyard import renderer
 from mailyard.sandbox.auth.errors import (
     AccountExistsError,
     InvitationStateError,
@@ -164,7 +166,7 @@ class Invitations:
             return tuple(superseded)
 
         superseded = await self.accounts.writer.run(job)
-        concept = Invitation(
+        concept = renderer.Invitation(
             accept_url=self.parts.links.invite(minted.text),
             client_name=client_label,
             inviter_name=invitation.inviter_name,
@@ -242,7 +244,9 @@ class Invitations:
         accepted, claimed = await self.accounts.writer.run(job)
         welcome = None
         if claimed:
-            concept = Welcome(sign_in_url=self.parts.sign_in_url(user.client_id), user_name=display)
+            concept = renderer.Welcome(
+                sign_in_url=self.parts.sign_in_url(user.client_id), user_name=display
+            )
             welcome = await self.parts.send(concept, user.email, user.client_id)
         return Accepted(user, accepted, welcome)
 

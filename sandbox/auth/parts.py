@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from mailyard.renderer import Concept
 from mailyard.sandbox.auth.history import DeliveryHistory
 from mailyard.sandbox.auth.links import AuthLinks
 from mailyard.sandbox.auth.outbox import Outbox
@@ -20,6 +20,9 @@ from mailyard.sandbox.auth.tokens import TokenCodec
 from mailyard.sandbox.clock import Clock
 from mailyard.sandbox.outbound.mailer import Mailer, SendResult
 from mailyard.sandbox.store.accounts import Accounts
+
+if TYPE_CHECKING:
+    from mailyard.renderer import Concept
 
 HOUR, DAY = 3600.0, 86400.0
 

@@ -15,13 +15,18 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mailyard.renderer import Theme, ThemeError, resolve_theme, theme_from_dict
+# The renderer's names are read when a theme is checked or resolved (`renderer.X`): it loads
+# on first use, so `mailyard serve` does not import templates and catalogues to start (issue 10).
+from mailyard import renderer
 from mailyard.sandbox.auth.tokens import when
 from mailyard.sandbox.clock import Clock
 from mailyard.sandbox.errors import InvalidInputError, NotFoundError
 from mailyard.sandbox.store.tenants import ClientRecord, TenantStore, ThemeRecord
+
+if TYPE_CHECKING:
+    from mailyard.renderer import Theme
 
 MAX_NAME = 100
 MAX_URL = 2048
@@ -68,10 +73,12 @@ def _theme_fields(data: Mapping[str, Any]) -> dict[str, str]:
     """The set fields of a theme given in the spec's JSON; InvalidInputError naming the field."""
     given = {k: v for k, v in data.items() if k in _THEME_KEYS}
     try:
-        theme = theme_from_dict(given)
-    except ThemeError as exc:
+        theme = renderer.theme_from_dict(given)
+    except renderer.ThemeError as exc:
         raise InvalidInputError(str(exc), exc.field) from None
-    return {f.name: getattr(theme, f.name) for f in fields(Theme) if getattr(theme, f.name)}
+    return {
+        f.name: getattr(theme, f.name) for f in fields(renderer.Theme) if getattr(theme, f.name)
+    }
 
 
 def _flag(data: Mapping[str, Any], key: str, default: bool) -> bool:
@@ -211,9 +218,9 @@ class Tenants:
             if client is not None and client.theme_id is not None:
                 bound = self.store.theme(client.theme_id)
         default = self.store.default_theme()
-        return resolve_theme(
-            Theme(**bound.fields) if bound else None,
-            Theme(**default.fields) if default else None,
+        return renderer.resolve_theme(
+            renderer.Theme(**bound.fields) if bound else None,
+            renderer.Theme(**default.fields) if default else None,
         )
 
     def client_name(self, client_id: str | None) -> str | None:

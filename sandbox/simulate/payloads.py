@@ -14,14 +14,16 @@ import json
 import random
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mailyard.sandbox.mail.view import MessageView
 from mailyard.sandbox.simulate.resend_events import ResendMail, resend_event
 from mailyard.sandbox.simulate.ses_events import feedback_notification, publishing_event
 from mailyard.sandbox.simulate.ses_mail import CommonHeaders, SESMail, ses_message_id
 from mailyard.sandbox.store.event_records import StoredEvent
-from mailyard.sandbox.store.records import MessageRecord
+
+if TYPE_CHECKING:  # the message's reader loads with the first event, not at start
+    from mailyard.sandbox.mail.view import MessageView
+    from mailyard.sandbox.store.records import MessageRecord
 
 Json = dict[str, Any]
 DEFAULT_ACCOUNT = "123456789012"  # the account id in AWS's own documentation examples

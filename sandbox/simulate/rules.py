@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +164,8 @@ class RuleSet:
 
     @classmethod
     def from_toml(cls, text: str, *, name: str = "global") -> RuleSet:
+        import tomllib  # here: only a TOML rules file needs it, not every start of `serve`
+
         _cap(text)
         try:
             data = tomllib.loads(text)

@@ -24,8 +24,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from mailyard.sandbox.store.search_plan import Plan
+if TYPE_CHECKING:  # the search stack loads with the first search, not at start
+    from mailyard.sandbox.store.search_plan import Plan
 
 # Naming a message in the query costs about a doclist lookup (~25 us over a dozen segments);
 # joining a match to `messages` about 0.3-1 us: name at most this many, and only when

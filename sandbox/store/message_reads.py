@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from mailyard.sandbox.clock import Clock
 from mailyard.sandbox.errors import InvalidInputError, NotFoundError
@@ -26,8 +27,9 @@ from mailyard.sandbox.store.records import (
     record_from_row,
     summary_from_row,
 )
-from mailyard.sandbox.store.search import Note, compile_query
-from mailyard.sandbox.store.search_plan import plan
+
+if TYPE_CHECKING:
+    from mailyard.sandbox.store.search import Note
 
 MAX_PAGE = 1000
 
@@ -75,6 +77,8 @@ class MessageReads:
         """Raise QueryError if `query` cannot be searched for: only past its size bounds, as
         Mailpit refuses no query (`sandbox.store.search`). Otherwise the notes on its terms
         read other than as typed (ignored, or searched as text), for a screen to show."""
+        from mailyard.sandbox.store.search import compile_query  # see _plan
+
         return compile_query(query, tz, now=self._clock.now()).notes
 
     def _plan(
@@ -87,6 +91,11 @@ class MessageReads:
     ) -> Matches:
         """The matches of `query` in `mailbox`; the vocabulary is read on `conn` (the reader by
         default; a write job passes its own, so that it sees the tokens it would delete)."""
+        # Imported here: the search stack (its Unicode regexes, ~15 ms) loads with the first
+        # listing or search, not with `mailyard serve`'s start (issue 10).
+        from mailyard.sandbox.store.search import compile_query
+        from mailyard.sandbox.store.search_plan import plan
+
         compiled = compile_query(query or "", tz, now=self._clock.now())
         # A search counts within `created_before`; a listing keeps the mailbox's counts.
         everything = compiled.everything and (created_before is None or not query)

@@ -7,13 +7,16 @@ deleting messages by seq with their bytes, tags and index rows, pruning to a cou
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from mailyard.sandbox.events import MessagesDeleted
-from mailyard.sandbox.mail.summary import Summary
-from mailyard.sandbox.store import search_index, search_vocab
-from mailyard.sandbox.store.matches import Matches
+from mailyard.sandbox.store import search_vocab
 from mailyard.sandbox.store.records import Envelope
 from mailyard.sandbox.store.writer import Tx
+
+if TYPE_CHECKING:
+    from mailyard.sandbox.mail.summary import Summary
+    from mailyard.sandbox.store.matches import Matches
 
 CHUNK = 500  # SQLite's default limit of bound variables is far above this
 
@@ -47,6 +50,10 @@ def index_message(
 ) -> None:
     """Add the message to the search index (`search_index`), its new tokens to the
     vocabulary. Not a trigger, and one row a statement: see migration 0001."""
+    # Imported here: the search stack (its Unicode regexes) loads with the first message, not
+    # with `mailyard serve`'s start (issue 10).
+    from mailyard.sandbox.store import search_index
+
     shown_id = search_index.shown_message_id(summary.message_id, message_id)
     texts, terms = search_index.columns_and_terms(
         summary, envelope.mail_from, shown_id, envelope.provider_id
@@ -82,6 +89,8 @@ def delete_seqs(
 ) -> int:
     if not seqs:
         return 0
+    from mailyard.sandbox.store import search_index  # see index_message
+
     ids = ids_of(tx, seqs)
     for chunk in chunks(seqs):
         marks = ",".join("?" * len(chunk))

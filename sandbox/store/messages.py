@@ -14,15 +14,18 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mailyard.sandbox.clock import Clock
 from mailyard.sandbox.events import MessagesDeleted, MessageStored, MessagesUpdated
-from mailyard.sandbox.mail.summary import Summary, summarize
-from mailyard.sandbox.store import message_rows, search_index, search_vocab
+from mailyard.sandbox.store import message_rows, search_vocab
 from mailyard.sandbox.store.message_reads import MessageReads
 from mailyard.sandbox.store.message_rows import chunks, scope
 from mailyard.sandbox.store.records import Envelope, Stored, addresses_json, new_id
 from mailyard.sandbox.store.writer import Tx, Writer
+
+if TYPE_CHECKING:
+    from mailyard.sandbox.mail.summary import Summary
 
 READ_OFF_LOOP = 64 * 1024  # messages larger than this are summarized on a worker thread
 
@@ -37,6 +40,9 @@ class Retention:
 
 def _read(raw: bytes, envelope: Envelope) -> tuple[Summary, str]:
     """What is stored beside a message's bytes: its summary and its SHA-256."""
+    # The mail reader (mimetree, charsets, html) loads with the first message, not at start.
+    from mailyard.sandbox.mail.summary import summarize
+
     return summarize(raw, list(envelope.rcpt_to)), hashlib.sha256(raw).hexdigest()
 
 
@@ -176,6 +182,8 @@ class Messages(MessageReads):
             count = int(tx.execute("SELECT count(*) FROM messages").fetchone()[0])
             for table in ("messages", "message_data", "message_tags"):
                 tx.execute(f"DELETE FROM {table}")
+            from mailyard.sandbox.store import search_index  # see message_rows.index_message
+
             search_index.clear(tx.conn)
             search_vocab.clear(tx.conn)
             self._vocabulary.forget()

@@ -7,8 +7,10 @@ import secrets
 import sqlite3
 import string
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from mailyard.sandbox.mail.summary import Address
+if TYPE_CHECKING:
+    from mailyard.sandbox.mail.summary import Address
 
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -101,6 +103,9 @@ def addresses_json(addresses: tuple[Address, ...] | list[Address]) -> str:
 
 
 def _addresses(text: str | None) -> list[Address]:
+    # Imported here: the mail reader (mimetree, charsets, html) is not needed to start the store.
+    from mailyard.sandbox.mail.summary import Address
+
     return [Address(name, addr) for name, addr in json.loads(text or "[]")]
 
 

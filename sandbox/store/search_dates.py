@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo
 
 MAX_VALUE = 80
 
@@ -79,6 +78,9 @@ def zone(tz: str | None) -> tzinfo | None:
     `Local` or unknown: Mailpit warns and uses the local zone rather than refuse."""
     if not tz or tz == "Local" or len(tz) > 64:
         return None
+    # Imported here: zoneinfo brings sysconfig; only a query with a zone needs it, not the start.
+    from zoneinfo import ZoneInfo
+
     try:
         return ZoneInfo(tz)
     except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError

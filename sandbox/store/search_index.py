@@ -23,9 +23,12 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from mailyard.sandbox.mail.summary import Address, Summary
 from mailyard.sandbox.store.search import clean, fold
+
+if TYPE_CHECKING:
+    from mailyard.sandbox.mail.summary import Address, Summary
 
 MARK = "\ufffe"  # closes one chunk's words: a phrase never runs from one chunk into the next
 TEXT_COLUMNS = ("subject", "from_", "to_", "cc", "bcc", "reply_to", "message_id", "text")

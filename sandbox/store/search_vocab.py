@@ -20,7 +20,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from mailyard.sandbox.store.search_index import MARK
 from mailyard.sandbox.store.writer import Tx
 
 CACHE = 100_000  # tokens remembered as being in the vocabulary
@@ -61,6 +60,10 @@ class Vocabulary:
         )
         if top < self._top:
             self.forget()
+        # Imported here: the search stack (its Unicode regexes) loads with the first message,
+        # not with `mailyard serve`'s start (issue 10).
+        from mailyard.sandbox.store.search_index import MARK
+
         known = self._known
         new = [t for t in pending if t not in known and t not in self._written and t != MARK]
         new = [t for t in new if t]

@@ -33,9 +33,7 @@ from dataclasses import dataclass, field
 
 from mailyard.sandbox.errors import QueryError
 from mailyard.sandbox.events import Bus, MessageStored
-from mailyard.sandbox.store import search_index
 from mailyard.sandbox.store.records import MessageSummary
-from mailyard.sandbox.store.search import compile_query, required_text
 
 log = logging.getLogger("mailyard.store")
 
@@ -77,6 +75,8 @@ class _Texts:
     def get(self, column: str) -> str:
         text = self._cache.get(column)
         if text is None:
+            from mailyard.sandbox.store import search_index  # see Waiters.wait
+
             e = self._event
             text = ""
             if column == ADDRESSED:
@@ -166,6 +166,8 @@ def _key_column(columns: tuple[str, ...]) -> str | None:
     """The column a needle over `columns` is indexed under; None for the long free text."""
     if len(columns) == 1 and columns[0] != "text":
         return columns[0]
+    from mailyard.sandbox.store import search_index  # see Waiters.wait
+
     return ADDRESSED if sorted(columns) == sorted(search_index.ADDRESSES) else None
 
 
@@ -179,6 +181,8 @@ def _decided_by_needles(query: str) -> bool:
     exactly when each needle is in one of its columns' indexed text (what `_Texts.holds`
     tests). Free text (the body) is left to the database, and so is any negation, date, flag,
     read state or mailbox term."""
+    from mailyard.sandbox.store.search import compile_query  # see Waiters.wait
+
     try:
         compiled = compile_query(query, now=0.0)
     except QueryError:
@@ -218,6 +222,10 @@ class Waiters:
         found = self._find(after, query, mailbox, tz)
         if found is not None or self.closed:
             return found
+        # Imported here, as in every function of this module: the search stack (its Unicode
+        # regexes) loads with the first wait, message or search, not at start (issue 10).
+        from mailyard.sandbox.store.search import required_text
+
         loop = asyncio.get_running_loop()
         needles = required_text(query)
         waiter = Waiter(mailbox, query, tz, after, loop.create_future(), needles)

@@ -12,35 +12,43 @@ import contextlib
 import hmac
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from mailyard.sandbox import (
-    AuthConfig,
-    AuthService,
-    Clock,
-    DeliveryHistory,
-    Mailer,
-    PublicLimits,
-    RateLimit,
-    Store,
-)
+from mailyard.sandbox import Clock, Mailer, PublicLimits, RateLimit, Store
 from mailyard.web.settings import Settings
+
+if TYPE_CHECKING:
+    from mailyard.sandbox import AuthService, DeliveryHistory
 
 PREVIEWS_PER_SEND = 6  # a preview renders, sends nothing: cheaper, so more are allowed
 
 
 @dataclass
 class AuthServices:
-    """The auth service and what its routes need around it."""
+    """The auth service and what its routes need around it.
 
-    service: AuthService
+    The service itself (its flows, tenants, outbox and the modules behind them) is opened on
+    first use, from a request on the event loop: `mailyard serve` is ready without them
+    (issue 10); the token, the URL and the limits exist from the start."""
+
     public_url: str
     admin_token: str = field(repr=False)
     token_generated: bool  # made at start (and printed), not set by MAILYARD_ADMIN_TOKEN
     test_sends: RateLimit
     previews: RateLimit
     limits: PublicLimits  # the public reset and signup endpoints' (sandbox.auth.limits)
+    opener: Callable[[], AuthService] = field(repr=False)
+    opened: AuthService | None = field(default=None, repr=False)
+
+    @property
+    def service(self) -> AuthService:
+        """The auth service, opened (and its outbox started) the first time it is asked for."""
+        if self.opened is None:
+            self.opened = self.opener()
+            self.opened.start()
+        return self.opened
 
     def is_admin(self, presented: str) -> bool:
         return hmac.compare_digest(presented.encode(), self.admin_token.encode())
@@ -68,34 +76,41 @@ async def open_auth(
     clock: Clock,
     *,
     http_port: int,
-    history: DeliveryHistory | None = None,
+    history: Callable[[], DeliveryHistory] | None = None,
 ) -> AsyncIterator[AuthServices | None]:
-    """The auth service for the life of the app (None with --no-auth-service)."""
+    """The auth service for the life of the app (None with --no-auth-service). `history` makes
+    the delivery history the service judges addresses by, when the service is opened."""
     if not settings.auth_service:
         yield None
         return
     url = public_url(settings, http_port)
-    config = AuthConfig(
-        public_url=url,
-        email_verification=settings.auth_email_verification,
-        reset_ttl=settings.auth_reset_ttl,
-        verify_ttl=settings.auth_verify_ttl,
-    )
-    service = AuthService.open(store, mailer, clock, config, history=history)
+
+    def opener() -> AuthService:
+        from mailyard.sandbox import AuthConfig, AuthService  # on first use (issue 10)
+
+        config = AuthConfig(
+            public_url=url,
+            email_verification=settings.auth_email_verification,
+            reset_ttl=settings.auth_reset_ttl,
+            verify_ttl=settings.auth_verify_ttl,
+        )
+        made = history() if history is not None else None
+        return AuthService.open(store, mailer, clock, config, history=made)
+
     token = settings.admin_token or secrets.token_urlsafe(24)
     limit = settings.auth_email_test_limit
     # Rate limits follow real time, not the clock a test may move.
     services = AuthServices(
-        service=service,
         public_url=url,
         admin_token=token,
         token_generated=settings.admin_token is None,
         test_sends=RateLimit(limit, 60.0, time.monotonic),
         previews=RateLimit(limit * PREVIEWS_PER_SEND, 60.0, time.monotonic),
         limits=PublicLimits(time.monotonic),
+        opener=opener,
     )
-    service.start()
     try:
         yield services
     finally:
-        await service.close()
+        if services.opened is not None:
+            await services.opened.close()

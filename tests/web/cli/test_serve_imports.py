@@ -34,6 +34,51 @@ ON_FIRST_USE = (
     "rich",
     "mailyard.sandbox.mail.htmlcheck",
     "mailyard.sandbox.mail.linkcheck",
+    # the mail reader (MIME tree, charsets, HTML to text): the first message or event
+    "mailyard.sandbox.mail",
+    # the search stack (Unicode regexes): the first message, listing, search or long poll
+    "mailyard.sandbox.store.search",
+    "mailyard.sandbox.store.search_index",
+    "mailyard.sandbox.store.search_dates",
+    "mailyard.sandbox.store.search_plan",
+    # the renderer (templates, catalogues, themes): the first auth email or theme
+    "mailyard.renderer.concepts",
+    "mailyard.renderer.content",
+    "mailyard.renderer.i18n",
+    "mailyard.renderer.images",
+    "mailyard.renderer.message",
+    "mailyard.renderer.render",
+    "mailyard.renderer.samples",
+    "mailyard.renderer.themes",
+    "markupsafe",
+    # the reference auth service (its flows, tenants, outbox): its first request (web.auth)
+    "mailyard.sandbox.auth.service",
+    "mailyard.sandbox.auth.flows",
+    "mailyard.sandbox.auth.invitations",
+    "mailyard.sandbox.auth.parts",
+    "mailyard.sandbox.auth.tenants",
+    "mailyard.sandbox.auth.history",
+    "mailyard.sandbox.auth.passwords",
+    "mailyard.sandbox.auth.outbox",
+    "mailyard.sandbox.auth.links",
+    "mailyard.sandbox.store.tenants",
+    # Mailpit's chaos triggers: only when --chaos-triggers is given
+    "mailyard.sandbox.simulate.chaos",
+    # standard library modules only a request or an event of ours needs: importlib.metadata
+    # (the version, with csv and email.policy), tomllib (a rules file), zoneinfo (a query's
+    # zone), difflib (a mistyped zone); and those we no longer use: xml.sax (with
+    # urllib.request) for SES v1's escaping, statistics (with fractions, decimal) for a median
+    "importlib.metadata",
+    "csv",
+    "email.policy",
+    "tomllib",
+    "zoneinfo",
+    "difflib",
+    "xml",
+    "urllib.request",
+    "statistics",
+    "decimal",
+    "fractions",
 )
 # Handler modules, imported on their first request (web.lazy); one of each kind of route.
 HANDLER_MODULES = (
