@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -306,9 +307,10 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_failed_webhook_delivery_is_delivered_again_from_its_page(
-    desktop: Page, site: Process, api: httpx.Client, mailbox: str
-) -> None:
+@contextmanager
+def failing_endpoint(api: httpx.Client, mailbox: str) -> Iterator[tuple[str, str]]:
+    """A Resend-format endpoint for `mailbox`'s bounces whose receiver answers 503 (until a
+    test sets `_Receiver.answer`): its URL and id; unregistered and stopped afterwards."""
     receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     _Receiver.answer = [503]
@@ -318,6 +320,17 @@ def test_a_failed_webhook_delivery_is_delivered_again_from_its_page(
         json={"url": url, "format": "resend", "mailbox": mailbox, "events": ["email.bounced"]},
     ).json()
     try:
+        yield url, str(endpoint["id"])
+    finally:
+        api.delete(f"/api/v1/webhooks/{endpoint['id']}")
+        receiver.shutdown()
+        receiver.server_close()
+
+
+def test_a_failed_webhook_delivery_is_delivered_again_from_its_page(
+    desktop: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    with failing_endpoint(api, mailbox) as (url, endpoint):
         send(site, make_message(subject="Bounces", to="bounce@simulator.amazonses.com"), mailbox)
         desktop.goto(site.at("/webhooks"))
         # Until the first attempt is in (the page lists what is stored when it loads).
@@ -326,12 +339,12 @@ def test_a_failed_webhook_delivery_is_delivered_again_from_its_page(
               const body = await (await fetch(url)).json();
               return body.deliveries.some((d) => d.attempts.length > 0);
             }""",
-            arg=f"/api/v1/webhooks/{endpoint['id']}/deliveries",
+            arg=f"/api/v1/webhooks/{endpoint}/deliveries",
             timeout=WAIT_MS,
             polling=100,
         )
         desktop.reload()
-        section = desktop.locator(f"#webhook-{endpoint['id']}")
+        section = desktop.locator(f"#webhook-{endpoint}")
         expect(section.locator(".webhook-url")).to_have_text(url)
         expect(section).to_contain_text("email.bounced")
         delivery = section.locator("tr.delivery-row")
@@ -346,25 +359,13 @@ def test_a_failed_webhook_delivery_is_delivered_again_from_its_page(
         expect(delivery.locator(".attempt .code").last).to_have_text("200", timeout=WAIT_MS)
         expect(delivery.locator(".delivery-status")).to_have_text("succeeded")
         expect(delivery.locator(".attempt .code").first).to_have_text("503")
-    finally:
-        api.delete(f"/api/v1/webhooks/{endpoint['id']}")
-        receiver.shutdown()
-        receiver.server_close()
 
 
 def test_the_webhooks_page_tells_the_next_attempt_in_the_readers_zone(
     browser: Any, site: Process, api: httpx.Client, mailbox: str
 ) -> None:
-    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    _Receiver.answer = [503]
-    url = f"http://127.0.0.1:{receiver.server_address[1]}/zone"
-    endpoint = api.post(
-        "/api/v1/webhooks",
-        json={"url": url, "format": "resend", "mailbox": mailbox, "events": ["email.bounced"]},
-    ).json()
     tab, errors = new_tab(browser, DESKTOP, timezone_id="Asia/Kolkata")  # UTC+05:30
-    try:
+    with failing_endpoint(api, mailbox) as (_, endpoint), tab.context:
         send(site, make_message(subject="Zone", to="bounce@simulator.amazonses.com"), mailbox)
         tab.goto(site.at("/webhooks"))
         # Until the first attempt has failed and its retry is due.
@@ -373,21 +374,16 @@ def test_the_webhooks_page_tells_the_next_attempt_in_the_readers_zone(
               const body = await (await fetch(url)).json();
               return body.deliveries.some((d) => d.attempts.length > 0 && d.status === "pending");
             }""",
-            arg=f"/api/v1/webhooks/{endpoint['id']}/deliveries",
+            arg=f"/api/v1/webhooks/{endpoint}/deliveries",
             timeout=WAIT_MS,
             polling=100,
         )
         tab.reload()
-        when = tab.locator(f"#webhook-{endpoint['id']} time.clock").first
+        when = tab.locator(f"#webhook-{endpoint} time.clock").first
         expect(when).not_to_contain_text("UTC", timeout=WAIT_MS)
         at = datetime.fromisoformat(str(when.get_attribute("datetime")).replace("Z", "+00:00"))
         local = at.astimezone(timezone(timedelta(hours=5, minutes=30)))
         expect(when).to_have_text(local.strftime("%H:%M:%S"))
-    finally:
-        tab.context.close()
-        api.delete(f"/api/v1/webhooks/{endpoint['id']}")
-        receiver.shutdown()
-        receiver.server_close()
     assert errors == []
 
 
