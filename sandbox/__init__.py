@@ -129,7 +129,7 @@ if TYPE_CHECKING:
     from mailyard.sandbox.store.webhooks import Delivery as WebhookDelivery
     from mailyard.sandbox.store.webhooks import Endpoint
     from mailyard.sandbox.webhooks.dispatcher import Dispatcher
-    from mailyard.sandbox.webhooks.formats import Formats
+    from mailyard.sandbox.webhooks.formats import Formats, event_names
     from mailyard.sandbox.webhooks.receiver_check import Report as ReceiverReport
     from mailyard.sandbox.webhooks.receiver_check import check_receiver
     from mailyard.sandbox.webhooks.receiver_probes import SNSTarget, SvixTarget
@@ -254,6 +254,7 @@ _WHERE = {
     "Endpoint": "store.webhooks",
     "Dispatcher": "webhooks.dispatcher",
     "Formats": "webhooks.formats",
+    "event_names": "webhooks.formats",
     "SigningKey": "webhooks.sns_signing",
     "check_receiver": "webhooks.receiver_check",
     "SNSTarget": "webhooks.receiver_probes",
@@ -397,6 +398,7 @@ __all__ = [
     "compose_message",
     "composed_summary",
     "decode_base64",
+    "event_names",
     "extract_codes",
     "extract_links",
     "html_to_text",

@@ -268,6 +268,15 @@ class Webhooks:
         )
         return _delivery(row) if row else None
 
+    def count(self, webhook_id: str) -> int:
+        """How many deliveries a webhook has had."""
+        row = (
+            self._reader()
+            .execute("SELECT count(*) FROM webhook_deliveries WHERE webhook = ?", (webhook_id,))
+            .fetchone()
+        )
+        return int(row[0])
+
     def recent(self, webhook_id: str, limit: int = 50) -> list[tuple[Delivery, list[Attempt]]]:
         """A webhook's newest deliveries, newest first, each with its attempts (oldest first):
         two queries, whatever `limit` (at most 1000)."""

@@ -146,8 +146,10 @@ def test_a_refused_query_says_why_instead_of_listing_everything(
 def test_selection_dates_and_ten_rows_per_screen(
     tab: Page, site: Process, api: httpx.Client, mailbox: str
 ) -> None:
+    long_name = "A Very Long Display Name From The Notifications Team Of Example"
     for i in range(12):
-        send(site, make_message(subject=f"Message number {i}"), mailbox)
+        sender = f"{long_name} <n@example.com>" if i == 5 else "App <app@example.com>"
+        send(site, make_message(subject=f"Message number {i}", sender=sender), mailbox)
     open_live(tab, site.at(mailbox=mailbox))
     rows = tab.locator("tr.row")
     expect(rows).to_have_count(12)
@@ -179,6 +181,13 @@ def test_selection_dates_and_ten_rows_per_screen(
     )
     assert shown >= 10, f"{shown} rows fit on the first screen"
     assert tab.evaluate("document.documentElement.scrollWidth") <= tab.viewport_size["width"]
+    # A long sender's name is cut with an ellipsis inside its cell, not run over the others.
+    who = tab.locator("tr.row", has_text="Message number 5").locator(".who")
+    assert who.evaluate("e => e.scrollWidth > e.clientWidth")  # cut, not wrapped or run on
+    cell = tab.locator("tr.row", has_text="Message number 5").locator(".from")
+    assert who.bounding_box()["x"] + who.bounding_box()["width"] <= (  # type: ignore[index]
+        cell.bounding_box()["x"] + cell.bounding_box()["width"] + 1  # type: ignore[index]
+    )
 
 
 def test_relative_times_move_on_without_a_reload(tab: Page, site: Process, mailbox: str) -> None:
@@ -369,6 +378,8 @@ def test_no_page_breaks_a_word_on_a_phone(
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
         page.click("#tab-checks")
         assert page.evaluate(BROKEN_WORDS) == []
+        # The checks' hidden labels stay inside their panel: the page does not grow under it.
+        assert page.evaluate("document.documentElement.scrollHeight") <= PHONE["height"] + 1
     finally:
         page.context.close()
     assert errors == []
@@ -680,3 +691,15 @@ def test_a_blocked_remote_image_is_a_placeholder(
     assert "data:image/svg+xml" in image.evaluate("e => getComputedStyle(e).content")
     box = image.bounding_box()
     assert (round(box["width"]), round(box["height"])) == (120, 60)
+
+
+def test_a_relative_times_tooltip_is_in_the_readers_zone(
+    browser: Any, site: Process, mailbox: str
+) -> None:
+    send(site, make_message(subject="Zoned"), mailbox)
+    page, errors = new_tab(browser, DESKTOP, timezone_id="Asia/Kolkata")  # UTC+05:30
+    with page.context:
+        page.goto(site.at(mailbox=mailbox))
+        title = page.locator("tr.row time.ago").get_attribute("title") or ""
+        assert title.endswith("GMT+5:30") and "UTC" not in title, title
+    assert errors == []

@@ -51,7 +51,10 @@ DELIVERY = obj(
     messageKey={"type": "string"},
     status={"enum": ["pending", "succeeded", "failed", "unconfirmed"]},
     attempts={"type": "array", "items": ATTEMPT},
-    nextAttempt={"type": "number"},
+    nextAttempt={
+        "type": ["number", "null"],
+        "description": "When the next attempt is due (epoch seconds); null unless pending",
+    },
 )
 WEBHOOK_ID = path("webhook", "The webhook's id (wh_...)")
 
@@ -161,7 +164,7 @@ async def list_deliveries(request: Request) -> Response:
                     "event": d.event,
                     "messageKey": d.message_key,
                     "status": d.status,
-                    "nextAttempt": d.next_attempt,
+                    "nextAttempt": d.next_attempt if d.status == "pending" else None,
                     "attempts": [
                         {
                             "at": a.at,

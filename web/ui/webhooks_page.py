@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mailyard.sandbox import Endpoint, Kind
+from mailyard.sandbox import Endpoint, Kind, StoredEvent, event_names
 from mailyard.web.api.webhooks import redeliver_from_path
 from mailyard.web.errors import RequestError
 from mailyard.web.services import Services, services
@@ -62,8 +62,9 @@ class DeliveryRow:
 
     id: int
     status: str  # pending | succeeded | failed | unconfirmed
-    what: str
+    what: str  # the event's name as the endpoint's receiver knows it
     message_id: str  # "" when it is about no stored message
+    to: str  # whom the event is about ("" when it is about no stored message)
     created: str
     next_attempt: str
     attempts: list[AttemptRow]
@@ -76,6 +77,12 @@ class Section:
     deliveries: list[DeliveryRow]
     soon: bool  # a delivery will be attempted within `SOON` seconds: the page asks again
     failing: str  # what a delivery in trouble got last ("HTTP 503", a network error), or ""
+    total: int  # the endpoint's deliveries in all
+
+    @property
+    def more(self) -> bool:
+        """Older deliveries exist than those shown."""
+        return self.total > len(self.deliveries)
 
 
 SOON = 30.0
@@ -90,14 +97,28 @@ def _auth_type(payload: str) -> str:
     return str(kind) if isinstance(kind, str) else "An auth service event"
 
 
+def _carried(endpoint_format: str, event: StoredEvent) -> str:
+    """The event's name in the receiver's vocabulary: Resend's `email.delivered`, EventBridge's
+    detail-type; SES's own names (SNS) read as they are."""
+    if endpoint_format in ("resend", "eventbridge"):
+        return event_names(endpoint_format, event)[0]
+    return CARRIED.get(event.kind, event.kind.value)
+
+
+def _recipients(addresses: tuple[str, ...]) -> str:
+    shown = ", ".join(addresses[:2])
+    return f"{shown} and {len(addresses) - 2} more" if len(addresses) > 2 else shown
+
+
 def section(svc: Services, endpoint: Endpoint) -> Section:
-    """One endpoint with its newest deliveries: three queries, whatever their number."""
+    """One endpoint with its newest deliveries: three or four queries, whatever their number."""
     found = svc.store.webhooks.recent(endpoint.id, SHOWN)
     simulated = endpoint.format not in ("mailpit", "auth")
     events = svc.store.deliveries.by_ids([d.event for d, _ in found]) if simulated else {}
     rows = []
     for delivery, attempts in found:
         event = events.get(delivery.event)
+        to = ""
         if endpoint.format == "mailpit":
             what, message_id = "New message", ""
         elif endpoint.format == "auth":
@@ -107,13 +128,15 @@ def section(svc: Services, endpoint: Endpoint) -> Section:
         elif event is None:
             what, message_id = "An event of a message since deleted", ""
         else:
-            what, message_id = CARRIED.get(event.kind, event.kind.value), event.message_id
+            what, message_id = _carried(endpoint.format, event), event.message_id
+            to = _recipients(event.recipients)
         rows.append(
             DeliveryRow(
                 delivery.id,
                 delivery.status,
                 what,
                 message_id,
+                to,
                 iso(delivery.created),
                 iso(delivery.next_attempt),
                 [
@@ -132,7 +155,8 @@ def section(svc: Services, endpoint: Endpoint) -> Section:
     now = svc.clock.now()
     soon = any(d.status == "pending" and d.next_attempt - now <= SOON for d, _ in found)
     label = FORMATS.get(endpoint.format, endpoint.format)
-    return Section(endpoint, label, rows, soon, _failing(rows))
+    total = svc.store.webhooks.count(endpoint.id) if len(found) == SHOWN else len(found)
+    return Section(endpoint, label, rows, soon, _failing(rows), total)
 
 
 def _failing(rows: list[DeliveryRow]) -> str:

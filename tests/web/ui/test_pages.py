@@ -280,3 +280,30 @@ def test_a_test_send_to_a_bad_address_says_why(api: httpx.Client) -> None:
         response = api.post("/ui/preview/send", data={**form, "to": to}, headers=headers)
         assert response.status_code == 400
         assert 'role="alert"' in response.text and why in response.text
+
+
+def test_a_text_only_message_opens_on_its_text(
+    server: Server, api: httpx.Client, mailbox: str
+) -> None:
+    send(server, make_message(subject="plain", text="Your code is 493021"), mailbox)
+    send(server, make_message(subject="both", html="<p>Hi</p>"), mailbox)
+    ids = _ids(api, mailbox)
+    plain = api.get(f"/message/{ids['plain']}").text
+    assert re.search(r'id="tab-text"[^>]*\s+aria-selected="true"', plain)
+    assert re.search(r'id="tab-html"[^>]*\s+aria-selected="false"', plain)
+    assert re.search(r'id="panel-html"[^>]*\shidden>', plain)
+    assert not re.search(r'id="panel-text"[^>]*\shidden', plain)
+    both = api.get(f"/message/{ids['both']}").text
+    assert re.search(r'id="tab-html"[^>]*\s+aria-selected="true"', both)
+    assert re.search(r'id="panel-text"[^>]*\shidden', both)
+
+
+def test_the_links_tab_shows_a_token_in_the_path(
+    server: Server, api: httpx.Client, mailbox: str
+) -> None:
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqYW5lIn0.c2lnbmF0dXJlLWhlcmUtMTIz"
+    link = f"https://app.example.com/confirm/{token}?utm_source=mail"
+    send(server, make_message(subject="confirm", html=f'<a href="{link}">Confirm</a>'), mailbox)
+    page = api.get(f"/message/{_ids(api, mailbox)['confirm']}").text
+    links = page[page.find('id="panel-links"') :]
+    assert f'data-copy="{token}"' in links and f"path: {token}" in links

@@ -446,7 +446,9 @@ def test_the_webhooks_page_shows_every_attempt_and_redelivers(
         assert "Copy the signing secret" in section and "email.delivered" in section
         (row,) = re.findall(r'<tr class="delivery-row (\w+)" data-delivery="(\d+)">', section)
         assert row[0] in ("pending", "failed")
-        assert f'href="/message/{message}#delivery"' in section
+        assert f'href="/message/{message}#delivery">the message to jane@example.com</a>' in section
+        # The event as the receiver knows it (Resend's name), not SES's "Delivery".
+        assert re.search(r"#\d+ · email\.delivered", text(section))
         assert "503" in section and "receiver says 503" in section
         assert "Failing: the receiver's last answer was HTTP 503" in text(section)  # at the top
 
@@ -460,6 +462,8 @@ def test_the_webhooks_page_shows_every_attempt_and_redelivers(
         assert codes[-1] == "200" and "503" in codes and "receiver says 200" in after
         assert "Failing:" not in after
         assert 'hx-trigger="every 1s"' not in after  # nothing due: the page stops asking
+        (listed,) = client.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").json()["deliveries"]
+        assert listed["status"] == "succeeded" and listed["nextAttempt"] is None
         assert (
             client.post(
                 "/ui/webhooks/deliveries/999999/redeliver", headers=csrf(client)

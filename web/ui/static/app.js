@@ -131,6 +131,8 @@
       if (!Number.isNaN(then)) {
         const text = relative((now - then) / 1000);
         if (time.textContent !== text) time.textContent = text;
+        // The server's tooltip says the time in UTC: the reader's own zone instead.
+        if (time.title.endsWith(" UTC")) time.title = local.format(then);
       }
     });
   }
