@@ -154,6 +154,7 @@ UI: list[BaseRoute] = [
     page("/ui/rows", pages.rows, GET),
     page("/message/{id}", message_page.message, GET),
     page("/ui/message/{id}/tags", message_page.edit_tags, POST),
+    page("/ui/message/{id}/pager", message_page.pager, GET),
     page("/status", pages.status, GET),
     page("/preview", preview.gallery, GET),
     page("/ui/preview/render", preview.render_preview, GET),

@@ -703,3 +703,24 @@ def test_a_relative_times_tooltip_is_in_the_readers_zone(
         title = page.locator("tr.row time.ago").get_attribute("title") or ""
         assert title.endswith("GMT+5:30") and "UTC" not in title, title
     assert errors == []
+
+
+def test_the_message_page_follows_new_and_deleted_mail(
+    desktop: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    send(site, make_message(subject="Open me"), mailbox)
+    (opened,) = messages(api, mailbox)
+    desktop.goto(site.at(f"/message/{opened['ID']}", mailbox=mailbox))
+    expect(desktop.locator("#delivery-live")).to_have_attribute(
+        "data-state", "live", timeout=WAIT_MS
+    )
+    expect(desktop.locator("span#newer.disabled")).to_be_visible()
+
+    send(site, make_message(subject="Came later"), mailbox)
+    newer = desktop.locator("a#newer")
+    expect(newer).to_have_attribute("title", "Newer: Came later (k)", timeout=WAIT_MS)
+
+    api.request("DELETE", "/api/v1/messages", json={"IDs": [opened["ID"]]}).raise_for_status()
+    expect(desktop.locator("#gone")).to_be_visible(timeout=WAIT_MS)
+    expect(desktop.locator("#toggle-read")).to_be_disabled()
+    expect(desktop.locator("#delete-message")).to_be_disabled()

@@ -93,6 +93,15 @@ def _read(opened: Opened) -> tuple[MessageView, list[Link], list[Code], Markup]:
     )
 
 
+async def pager(request: Request) -> Response:
+    """Newer and older, as `message` shows them (404 once the message is gone): the page asks
+    again when mail comes or goes while it is open."""
+    record = services(request).store.messages.get(request.path_params["id"])
+    mailbox, q = str_param(request, "mailbox"), (request.query_params.get("q") or "").strip()
+    newer, older = neighbours(request, record.summary.seq, mailbox, q or None)
+    return fragment("_pager.html", mailbox=mailbox, q=q, newer=newer, older=older)
+
+
 def _escaped(text: str) -> Markup:
     # A character escapes on its own, so the slices' escapes join into the whole's.
     return Markup("").join(
@@ -134,4 +143,4 @@ async def edit_tags(request: Request) -> Response:
     return fragment("_tags.html", m=updated, known_tags=store.tags.all())
 
 
-__all__ = ["edit_tags", "message", "neighbours"]
+__all__ = ["edit_tags", "message", "neighbours", "pager"]

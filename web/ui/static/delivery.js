@@ -112,9 +112,11 @@
 
   // -- live: the same stream as the inbox, for this message's mailbox -------------------------
 
+  // The listing the page came from (every mailbox, or one): its newer and older follow it.
+  const listing = new URL(window.location.href).searchParams.get("mailbox");
   const connect = liveStream(
     live,
-    () => "/ui/events?mailbox=" + encodeURIComponent(panel.dataset.mailbox),
+    () => "/ui/events" + (listing === null ? "?mailbox=" + encodeURIComponent(panel.dataset.mailbox) : listing ? "?mailbox=" + encodeURIComponent(listing) : ""),
     "Live: new events show as they happen",
     {
       open: load,
@@ -123,6 +125,8 @@
       },
       messages: (data) => {
         if (data.mailboxes) showMailboxes(data.mailboxes);
+        // Mail came or went: the page's pager, and whether this message is still there.
+        document.dispatchEvent(new CustomEvent("mailyard:messages", { detail: data }));
       },
     }
   );

@@ -68,6 +68,33 @@
     else if (event.key === "Delete" || event.key === "#") remove();
   });
 
+  // -- mail came or went while the page is open (delivery.js's live stream says so) -----------
+  // Newer and older are asked for again; a message deleted elsewhere says so and its actions
+  // stop, rather than answering as if they had worked.
+  let due = null;
+  const gone = () => {
+    document.getElementById("gone").hidden = false;
+    article.classList.add("deleted");
+    ["toggle-read", "delete-message"].forEach((control) => (document.getElementById(control).disabled = true));
+    document.querySelectorAll("#tags button, #tags input").forEach((control) => (control.disabled = true));
+  };
+  document.addEventListener("mailyard:messages", () => {
+    if (due || article.classList.contains("deleted")) return;
+    due = setTimeout(() => {
+      due = null;
+      fetch("/ui/message/" + encodeURIComponent(id) + "/pager" + window.location.search, { credentials: "same-origin" })
+        .then((response) => {
+          if (response.status === 404) return gone();
+          if (!response.ok) throw new Error("mailyard answered " + response.status);
+          return response.text().then((html) => {
+            const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("pager");
+            if (fresh) document.getElementById("pager").replaceWith(fresh);
+          });
+        })
+        .catch(failed("Could not bring newer and older up to date"));
+    }, 200);
+  });
+
   // -- the tag editor keeps the focus where typing goes on -------------------------------------
   document.body.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target.id === "tags") {
