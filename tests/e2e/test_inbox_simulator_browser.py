@@ -349,7 +349,7 @@ def test_a_failed_webhook_delivery_is_delivered_again_from_its_page(
         expect(section).to_contain_text("email.bounced")
         delivery = section.locator("tr.delivery-row")
         expect(delivery).to_have_count(1, timeout=WAIT_MS)
-        expect(delivery).to_contain_text("Bounce")
+        expect(delivery).to_contain_text("email.bounced")  # the event as Resend names it
         expect(delivery.locator(".attempt .code").first).to_have_text("503", timeout=WAIT_MS)
         expect(delivery.locator(".snippet").first).to_contain_text('{"received": 503}')
 
