@@ -724,3 +724,18 @@ def test_the_message_page_follows_new_and_deleted_mail(
     expect(desktop.locator("#gone")).to_be_visible(timeout=WAIT_MS)
     expect(desktop.locator("#toggle-read")).to_be_disabled()
     expect(desktop.locator("#delete-message")).to_be_disabled()
+
+
+def test_a_message_opened_from_every_mailbox_steps_to_newer_mail_in_any_of_them(
+    desktop: Page, site: Process, api: httpx.Client, mailbox: str
+) -> None:
+    send(site, make_message(subject="First of all"), mailbox)
+    (opened,) = messages(api, mailbox)
+    desktop.goto(site.at(f"/message/{opened['ID']}"))  # no ?mailbox=: the listing of them all
+    expect(desktop.locator("#delivery-live")).to_have_attribute(
+        "data-state", "live", timeout=WAIT_MS
+    )
+    send(site, make_message(subject="Elsewhere"), mailbox + "-other")
+    expect(desktop.locator("a#newer")).to_have_attribute(
+        "title", "Newer: Elsewhere (k)", timeout=WAIT_MS
+    )

@@ -112,11 +112,12 @@
 
   // -- live: the same stream as the inbox, for this message's mailbox -------------------------
 
-  // The listing the page came from (every mailbox, or one): its newer and older follow it.
+  // The listing the page came from (one mailbox, or every mailbox when none is named): its
+  // newer and older follow it, and its stream carries this message's news as well.
   const listing = new URL(window.location.href).searchParams.get("mailbox");
   const connect = liveStream(
     live,
-    () => "/ui/events" + (listing === null ? "?mailbox=" + encodeURIComponent(panel.dataset.mailbox) : listing ? "?mailbox=" + encodeURIComponent(listing) : ""),
+    () => "/ui/events" + (listing ? "?mailbox=" + encodeURIComponent(listing) : ""),
     "Live: new events show as they happen",
     {
       open: load,
