@@ -87,8 +87,19 @@ def test_each_row_shows_its_outcome_at_both_widths(tab: Page, site: Process, mai
         mark = row(tab, subject).locator(".mark")
         expect(mark).to_have_class(re.compile(rf"\bmark {state}\b"), timeout=WAIT_MS)
         expect(mark).to_be_visible()
-        box = mark.bounding_box()
-        assert box is not None and box["x"] + box["width"] <= width, f"{subject}'s mark is cut"
+    # Every mark whole on screen, read in the page at once: the live list may redraw a row
+    # between two reads from here.
+    tab.wait_for_function(
+        """(width) => {
+          const marks = Array.from(document.querySelectorAll("tr.row .mark"));
+          return marks.length === 5 && marks.every((m) => {
+            const box = m.getBoundingClientRect();
+            return box.width > 0 && box.right <= width;
+          });
+        }""",
+        arg=width,
+        timeout=WAIT_MS,
+    )
     expect(row(tab, "SES bounce").locator(".mark")).to_have_text("bounced")
     expect(row(tab, "Welcome").locator(".mark")).to_have_attribute(
         "title", "jane@example.com: delivered"
