@@ -10,18 +10,21 @@ once. The environment is read only here (`from_process`); nothing below `web` ev
 Where each part lives: `settings_readers` (text to value: durations, sizes, ports, lists, ...),
 `settings_options` (`setting()` declarations and the `Option`s read back from them),
 `settings_table` (the `Settings` dataclass itself), `settings_loading` (`load_settings`,
-`check`, `from_process`, `SettingsError`).
+`check`, `SettingsError`: given an environment, never reading one).
 """
 
 from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
 
 from mailyard.web.settings_loading import (
     SettingsError,
     check,
     defaults,
-    from_process,
     load_settings,
-    unread_mailpit_variables,
+    unread_mailpit,
 )
 from mailyard.web.settings_options import (
     BOTH,
@@ -51,6 +54,18 @@ from mailyard.web.settings_readers import (
     words,
 )
 from mailyard.web.settings_table import Settings, options
+
+
+def from_process(flags: Mapping[str, Any] | None = None) -> Settings:
+    """Settings from these flags and this process's environment: the one place it is read."""
+    return load_settings(flags or {}, os.environ)
+
+
+def unread_mailpit_variables(env: Mapping[str, str] | None = None) -> list[str]:
+    """Mailpit's `MP_*` variables set in `env` (this process's by default) that mailyard does
+    not read (`settings_loading.unread_mailpit`)."""
+    return unread_mailpit(os.environ if env is None else env)
+
 
 __all__ = [
     "BOTH",

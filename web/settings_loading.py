@@ -1,14 +1,13 @@
 """Loading and checking the settings: `load_settings` builds the one `Settings` from flags, then
-environment variables, then defaults; `check` applies the rules across settings; `from_process`
-reads this process's environment (the only place mailyard does); `unread_mailpit_variables`
-lists the `MP_*` variables a Mailpit set-up passes that mailyard does not read. Errors are
-`SettingsError`, naming the flag or variable at fault.
+environment variables, then defaults; `check` applies the rules across settings;
+`unread_mailpit` lists the `MP_*` variables a Mailpit set-up passes that mailyard does not read.
+Every function here is given the environment; `web.settings` is the one place that reads this
+process's. Errors are `SettingsError`, naming the flag or variable at fault.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -76,18 +75,12 @@ def check(settings: Settings) -> None:
             raise SettingsError("--" + name.replace("_", "-"), "must be at least 1 second")
 
 
-def unread_mailpit_variables(env: Mapping[str, str] | None = None) -> list[str]:
-    """Mailpit's `MP_*` variables set in `env` (this process's by default) that mailyard does
-    not read: a compose file moved over from Mailpit should say what it lost, not lose it
-    quietly (MP_UI_AUTH_FILE unread would be an inbox open to anyone)."""
+def unread_mailpit(env: Mapping[str, str]) -> list[str]:
+    """Mailpit's `MP_*` variables set in `env` that mailyard does not read: a compose file moved
+    over from Mailpit should say what it lost, not lose it quietly (MP_UI_AUTH_FILE unread would
+    be an inbox open to anyone)."""
     read = {variable for option in options().values() for variable in option.env}
-    environ = os.environ if env is None else env
-    return sorted(name for name in environ if name.startswith("MP_") and name not in read)
-
-
-def from_process(flags: Mapping[str, Any] | None = None) -> Settings:
-    """Settings from these flags and this process's environment: the one place it is read."""
-    return load_settings(flags or {}, os.environ)
+    return sorted(name for name in env if name.startswith("MP_") and name not in read)
 
 
 def defaults() -> dict[str, Any]:

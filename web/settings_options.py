@@ -65,6 +65,13 @@ def setting(
     return field(default=default, repr=not secret, metadata={"option": meta})
 
 
+def environment_setting(default: Any, help: str, *env: str, secret: bool = False) -> Any:
+    """A setting of `send` and `serve` alike given only by the environment, under `env` (the
+    names a provider's own tools read: RESEND_API_KEY, AWS_REGION, ...; MAILYARD_<NAME> when
+    none is given): credentials and provider addresses, which have no flag."""
+    return setting(default, help, env=env or None, flag=False, commands=BOTH, secret=secret)
+
+
 def options_of(settings_class: type[Any]) -> dict[str, Option]:
     """Field name -> how it is given, in declaration order, for a class of `setting()` fields."""
     found = {}

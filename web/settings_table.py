@@ -17,6 +17,7 @@ from mailyard.web.settings_options import (
     RELAY_TLS_MODES,
     SIGV4_MODES,
     Option,
+    environment_setting,
     options_of,
     setting,
 )
@@ -427,72 +428,43 @@ class Settings:
     relay_host: str | None = setting(None, "SMTP relay host for --delivery smtp.", commands=BOTH)
     relay_port: int = setting(587, "SMTP relay port.", parse=parse_port, commands=BOTH, kind="port")
     relay_user: str | None = setting(None, "SMTP relay user name.", commands=BOTH)
-    relay_password: str | None = setting(
-        None, "SMTP relay password.", flag=False, commands=BOTH, secret=True
-    )
+    relay_password: str | None = environment_setting(None, "SMTP relay password.", secret=True)
     relay_tls: str = setting(
         "starttls",
         "starttls (required off loopback), implicit, or none (loopback only).",
         choices=RELAY_TLS_MODES,
         commands=BOTH,
     )
-    resend_api_key: str | None = setting(
-        None, "Resend API key.", env=("RESEND_API_KEY",), flag=False, commands=BOTH, secret=True
+    resend_api_key: str | None = environment_setting(
+        None, "Resend API key.", "RESEND_API_KEY", secret=True
     )
-    resend_from: str | None = setting(
+    resend_from: str | None = environment_setting(
         None,
         "From for Resend sends (the spec's; default noreply@notifications.miosa.ai).",
-        env=("RESEND_FROM_APP_AUTH",),
-        flag=False,
-        commands=BOTH,
+        "RESEND_FROM_APP_AUTH",
     )
-    resend_api_url: str = setting(
-        "https://api.resend.com",
-        "Resend's API base URL.",
-        env=("RESEND_API_URL",),
-        flag=False,
-        commands=BOTH,
+    resend_api_url: str = environment_setting(
+        "https://api.resend.com", "Resend's API base URL.", "RESEND_API_URL"
     )
-    ses_from: str | None = setting(
-        None,
-        "From address for SES sends (BluAuth's).",
-        env=("BLUAUTH_SES_FROM_ADDRESS",),
-        flag=False,
-        commands=BOTH,
+    ses_from: str | None = environment_setting(
+        None, "From address for SES sends (BluAuth's).", "BLUAUTH_SES_FROM_ADDRESS"
     )
-    ses_configuration_set: str | None = setting(
-        None,
-        "SES configuration set for every send.",
-        env=("BLUAUTH_SES_CONFIGURATION_SET",),
-        flag=False,
-        commands=BOTH,
+    ses_configuration_set: str | None = environment_setting(
+        None, "SES configuration set for every send.", "BLUAUTH_SES_CONFIGURATION_SET"
     )
-    aws_region: str = setting(
-        "us-east-1",
-        "AWS region for SES sends.",
-        env=("AWS_REGION", "AWS_DEFAULT_REGION"),
-        flag=False,
-        commands=BOTH,
+    aws_region: str = environment_setting(
+        "us-east-1", "AWS region for SES sends.", "AWS_REGION", "AWS_DEFAULT_REGION"
     )
-    aws_profile: str | None = setting(
-        None, "AWS profile for SES sends.", env=("AWS_PROFILE",), flag=False, commands=BOTH
-    )
+    aws_profile: str | None = environment_setting(None, "AWS profile for SES sends.", "AWS_PROFILE")
     # boto3 reads AWS's credentials itself; they are here only so no output ever shows them.
-    aws_secret_access_key: str | None = setting(
+    aws_secret_access_key: str | None = environment_setting(
         None,
         "AWS secret key (read by boto3; mailyard only keeps it out of every output).",
-        env=("AWS_SECRET_ACCESS_KEY",),
-        flag=False,
-        commands=BOTH,
+        "AWS_SECRET_ACCESS_KEY",
         secret=True,
     )
-    aws_session_token: str | None = setting(
-        None,
-        "AWS session token (as above).",
-        env=("AWS_SESSION_TOKEN",),
-        flag=False,
-        commands=BOTH,
-        secret=True,
+    aws_session_token: str | None = environment_setting(
+        None, "AWS session token (as above).", "AWS_SESSION_TOKEN", secret=True
     )
 
     def replace(self, **changes: Any) -> Settings:
