@@ -4,6 +4,7 @@ same line, and the one line per received message."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
@@ -51,6 +52,30 @@ class RepeatFilter(logging.Filter):
         return False
 
 
+class ForcedStopFilter(logging.Filter):
+    """A second Ctrl-C makes uvicorn stop at once, cancelling the app's lifespan, and uvicorn
+    logs that cancellation as an error with a traceback (as its exception, or as the text
+    Starlette reports a failed shutdown with). It is the stop the person asked for: one line
+    says what it cut short."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "uvicorn.error" and _cancelled(record):
+            record.msg = "stopping at once (asked twice): open requests and sessions are cut off"
+            record.args, record.exc_info, record.exc_text = None, None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def _cancelled(record: logging.LogRecord) -> bool:
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, asyncio.CancelledError | KeyboardInterrupt):
+        return True
+    text = str(record.msg)
+    return text.startswith("Traceback") and text.rstrip().endswith(
+        ("CancelledError", "KeyboardInterrupt")
+    )
+
+
 class RedactingFilter(logging.Filter):
     """Replaces configured secrets in every record, whatever logged it and at whatever level."""
 
@@ -84,6 +109,7 @@ def configure(
     """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(fmt))
+    handler.addFilter(ForcedStopFilter())  # before the redaction, which formats tracebacks
     if redact is not None:
         handler.addFilter(RedactingFilter(redact))
     handler.addFilter(RepeatFilter())

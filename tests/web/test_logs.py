@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from mailyard.web.logs import RepeatFilter
@@ -48,3 +49,21 @@ def test_secrets_never_reach_the_log_at_any_level(capsys: object) -> None:
     err = capsys.readouterr().err  # type: ignore[attr-defined]
     assert "AKIA-secret-token-0042" not in err
     assert "provider said: [redacted]" in err and "Authorization" not in err
+
+
+def test_a_forced_stop_is_one_warning_not_a_traceback() -> None:
+    from mailyard.web.logs import ForcedStopFilter
+
+    def record(msg: str, error: BaseException | None = None) -> logging.LogRecord:
+        info = (type(error), error, None) if error else None
+        return logging.LogRecord("uvicorn.error", logging.ERROR, "x", 1, msg, None, info)
+
+    cancelled = record("Exception in 'lifespan' protocol\n", asyncio.CancelledError())
+    reported = record("Traceback (most recent call last):\n  ...\nasyncio.CancelledError\n")
+    for forced in (cancelled, reported):
+        assert ForcedStopFilter().filter(forced)
+        assert forced.levelno == logging.WARNING and forced.exc_info is None
+        assert forced.getMessage().startswith("stopping at once")
+    real = record("Exception in 'lifespan' protocol\n", ValueError("broken"))
+    assert ForcedStopFilter().filter(real)
+    assert real.levelno == logging.ERROR and real.exc_info is not None
