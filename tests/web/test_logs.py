@@ -1,11 +1,11 @@
-"""The repeat filter: one noisy line cannot fill the log."""
+"""The log filters: one noisy line cannot fill the log, and a forced stop is one line."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from mailyard.web.logs import RepeatFilter
+from mailyard.web.logs import ForcedStopFilter, RepeatFilter
 
 
 def _record(message: str) -> logging.LogRecord:
@@ -52,8 +52,6 @@ def test_secrets_never_reach_the_log_at_any_level(capsys: object) -> None:
 
 
 def test_a_forced_stop_is_one_warning_not_a_traceback() -> None:
-    from mailyard.web.logs import ForcedStopFilter
-
     def record(msg: str, error: BaseException | None = None) -> logging.LogRecord:
         info = (type(error), error, None) if error else None
         return logging.LogRecord("uvicorn.error", logging.ERROR, "x", 1, msg, None, info)
