@@ -126,6 +126,10 @@ def _serve(settings: Settings, smtp_sock: socket.socket, http_sock: socket.socke
     config = uvicorn.Config(
         app,
         http=guarded_protocol(guard),
+        # asyncio's own loop, always: uvicorn's default picks uvloop whenever it is installed
+        # (uvicorn[standard] brings it), and the SMTP sink, the writer and the webhook client
+        # are built and tested on asyncio's transports (uvloop's are not asyncio.Transport).
+        loop="asyncio",
         ws=cast("type[asyncio.Protocol]", _websocket_protocol),  # uvicorn only calls it
         log_level="warning",
         log_config=None,  # keep our handler (and its repeat filter)

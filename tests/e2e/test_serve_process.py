@@ -40,6 +40,24 @@ def test_busy_port_is_a_one_line_error_without_traceback(tmp_path: Path) -> None
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def test_serves_on_asyncios_loop_even_where_uvloop_is_installed(tmp_path: Path) -> None:
+    """uvicorn runs on uvloop whenever it can import it (uvicorn[standard] installs it), and on
+    uvloop the webhook client's connections failed and closed at once. mailyard asks for
+    asyncio's loop: a uvloop that refuses to make a loop must not stop it serving."""
+    fake = tmp_path / "site" / "uvloop"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text(
+        "def new_event_loop():\n    raise RuntimeError('mailyard asked uvloop for its loop')\n"
+    )
+    path = os.pathsep.join(p for p in (str(fake.parent), os.environ.get("PYTHONPATH")) if p)
+    srv = start_process(tmp_path, env={"PYTHONPATH": path})
+    try:
+        assert httpx.get(srv.url + "/readyz", timeout=10).status_code == 200
+    finally:
+        assert srv.stop(signal.SIGTERM) == 0
+    assert "uvloop" not in srv.output()
+
+
 def test_sigterm_shuts_down_cleanly(tmp_path: Path) -> None:
     srv = start_process(tmp_path)
     assert srv.stop(signal.SIGTERM) == 0
