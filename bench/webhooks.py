@@ -26,7 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import cast
 from pathlib import Path
 
 import httpx
@@ -232,10 +233,74 @@ def part_b(folder: Path, reps: int, scale: float) -> None:
             )
     finally:
         sink.stop()
+    floor = Sink(10, 0)  # a fresh sink: its counts start at 0
+    try:
+        posts, cpu_per_post = asyncio.run(_bare_posts(floor.ports, events * 10 // 4))
+    finally:
+        floor.stop()
     print(
         f"b: fan-out to 10 endpoints {median(results):.0f} events/s sustained "
         f"({count} messages, {events} events, {events * 10} deliveries; goal >= 1,000 events/s)"
     )
+    print(
+        f"   floor: a bare asyncio client sending ready-made POSTs to the same sink, 10 "
+        f"connections per endpoint, no signing, no storage: {posts:.0f} POSTs/s = "
+        f"{posts / 10:.0f} events/s ({cpu_per_post:.0f} us CPU per POST)"
+    )
+
+
+class _BareClient(asyncio.Protocol):
+    """Sends one ready-made POST, waits for its answer, sends the next, until `left` is empty."""
+
+    def __init__(self, request: bytes, left: list[int], done: asyncio.Future[None]) -> None:
+        self.request, self.left, self.done = request, left, done
+        self.buffer = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast("asyncio.Transport", transport)
+        self._next()
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            self.buffer = self.buffer[end + 4 :]
+            self._next()
+
+    def _next(self) -> None:
+        if self.left[0] <= 0:
+            self.transport.close()
+            if not self.done.done():
+                self.done.set_result(None)
+            return
+        self.left[0] -= 1
+        self.transport.write(self.request)
+
+
+async def _bare_posts(ports: list[int], count: int) -> tuple[float, float]:
+    """What one Python process on this machine can POST to the sink: the ceiling of any
+    dispatcher written in Python here (POSTs/s, CPU us per POST)."""
+    created = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    body = json.dumps(
+        {"type": "email.delivered", "created_at": created, "data": {"email_id": "x" * 36}}
+    ).encode() + b" " * 600  # about the size of a Resend event
+    loop = asyncio.get_running_loop()
+    left = [count]
+    done: list[asyncio.Future[None]] = []
+    cpu0, started = time.process_time(), time.perf_counter()
+    for port in ports:
+        request = (
+            f"POST /hook HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\ncontent-type: application/json"
+            f"\r\ncontent-length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        for _ in range(10):
+            future: asyncio.Future[None] = loop.create_future()
+            done.append(future)
+            await loop.create_connection(
+                lambda r=request, f=future: _BareClient(r, left, f), "127.0.0.1", port
+            )
+    await asyncio.gather(*done)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
+    return count / wall, cpu * 1e6 / count
 
 
 async def _steady(port: int, body: bytes, count: int, per_second: float) -> None:
