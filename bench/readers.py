@@ -43,7 +43,7 @@ from pathlib import Path
 
 import httpx
 import loadgen
-from common import median, percentile, small_message, start_mailyard
+from common import median, percentile, small_message, start_bare, start_mailyard
 
 WORKLOAD_B = (5000, 20)  # messages, connections
 THINK = 1.0  # seconds a matched client spends before waiting again
@@ -257,6 +257,24 @@ def run_once(
         proc.stop()
 
 
+def run_bare(folder: Path, count: int, conns: int) -> dict[str, float]:
+    """The same load against a server that stores nothing: what this machine's loopback and
+    one asyncio SMTP loop allow, before any work of ours."""
+    folder.mkdir()
+    proc = start_bare(folder)
+    try:
+        started = time.perf_counter()
+        latencies = asyncio.run(loadgen.run(proc.smtp_port, small_message(), count, conns, False))
+        wall = time.perf_counter() - started
+    finally:
+        proc.stop()
+    return {
+        "rate": count / wall,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -296,6 +314,7 @@ def main() -> None:
                     f"stream updates {result['updates']:.0f}",
                     flush=True,
                 )
+        bare = [run_bare(Path(tmp) / f"bare-{rep}", count, conns) for rep in range(args.reps)]
     alone = results["alone"]
     print()
     print(
@@ -317,6 +336,11 @@ def main() -> None:
             f"{median([r['cpu_ms'] for r in runs]):10.2f} "
             f"{median([r['busy'] for r in runs]):10.0%} {cost:6.1%} {extra:15.0f}"
         )
+    print(
+        f"floor: a bare aiosmtpd that only answers 250 (bench/bare_aiosmtpd.py), the same load: "
+        f"{median([b['rate'] for b in bare]):.0f} msg/s, ack p50/p99 "
+        f"{median([b['p50_ms'] for b in bare]):.2f}/{median([b['p99_ms'] for b in bare]):.2f} ms"
+    )
     print(
         "goals: the readers cost < 10 % of msg/s, ack p99 with readers < 20 ms. 'server CPU' "
         "is the server's share of one core during the load: under 100 % the machine, not the "

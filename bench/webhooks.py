@@ -27,8 +27,8 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
-from typing import cast
 from pathlib import Path
+from typing import cast
 
 import httpx
 import loadgen
