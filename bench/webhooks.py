@@ -280,9 +280,12 @@ async def _bare_posts(ports: list[int], count: int) -> tuple[float, float]:
     """What one Python process on this machine can POST to the sink: the ceiling of any
     dispatcher written in Python here (POSTs/s, CPU us per POST)."""
     created = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-    body = json.dumps(
-        {"type": "email.delivered", "created_at": created, "data": {"email_id": "x" * 36}}
-    ).encode() + b" " * 600  # about the size of a Resend event
+    body = (
+        json.dumps(
+            {"type": "email.delivered", "created_at": created, "data": {"email_id": "x" * 36}}
+        ).encode()
+        + b" " * 600
+    )  # about the size of a Resend event
     loop = asyncio.get_running_loop()
     left = [count]
     done: list[asyncio.Future[None]] = []
