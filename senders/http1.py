@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from enum import Enum
+from typing import cast
 
 Result = tuple[int, bytes, bool]  # status, the body's first bytes, whether to keep the connection
 
@@ -172,8 +173,9 @@ class Connection(asyncio.Protocol):
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # Not an isinstance check: uvloop's transports (an app may run this client on uvloop)
+        # are not asyncio.Transport subclasses, though they do all it does.
+        self._transport = cast("asyncio.Transport", transport)
 
     def data_received(self, data: bytes) -> None:
         if self._answer is None or self._waiter is None:

@@ -154,8 +154,9 @@ async def _hang_up(client: aiosmtplib.SMTP) -> None:
     if client.is_connected:
         with contextlib.suppress(aiosmtplib.SMTPException, OSError):
             await client.quit()
-    if isinstance(transport, asyncio.WriteTransport):  # the TLS layer's, or the socket's
-        transport.abort()
+    abort = getattr(transport, "abort", None)  # the TLS layer's, or the socket's (any loop's)
+    if abort is not None:
+        abort()
         await asyncio.sleep(0)  # the socket closes in connection_lost, on the next loop turn
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailyard.senders.http1 import Answer
+from mailyard.senders.http1 import Answer, Connection
 
 HEAD, BODY, KEEP = 1024, 64, 8
 
@@ -81,3 +81,32 @@ def test_extra_bytes_after_the_answer_spoil_the_connection() -> None:
 def test_malformed_or_unbounded_answers_are_refused(raw: bytes) -> None:
     with pytest.raises(ValueError):
         parse(raw)
+
+
+class _ForeignTransport:
+    """A transport of another loop (uvloop's are not asyncio.Transport subclasses)."""
+
+    def __init__(self) -> None:
+        self.written = b""
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.written += data
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.closed = True
+
+
+async def test_a_connection_works_over_a_transport_that_is_not_asyncios() -> None:
+    connection = Connection(HEAD, BODY, KEEP)
+    transport = _ForeignTransport()
+    connection.connection_made(transport)  # type: ignore[arg-type]
+    answer = connection.send(b"POST / HTTP/1.1\r\n\r\n")
+    connection.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    assert await answer == (200, b"ok", True)
+    assert transport.written == b"POST / HTTP/1.1\r\n\r\n"
+    connection.close()
+    assert transport.closed
