@@ -15,6 +15,7 @@ Each needle becomes, in order of preference:
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mailyard.sandbox.store import search_vocab
@@ -160,12 +161,18 @@ def _scoped(columns: tuple[str, ...], expression: str) -> str:
 
 
 def _containing(
-    conn: sqlite3.Connection, needle: str, *, words_only: bool, most: int = MAX_TERMS
+    conn: sqlite3.Connection,
+    needle: str,
+    *,
+    words_only: bool,
+    most: int = MAX_TERMS,
+    keep: Callable[[str], bool] | None = None,
 ) -> list[str] | None:
-    """The vocabulary's tokens that contain `needle` (only plain words with `words_only`);
-    None when there are more than `most`."""
-    terms = search_vocab.containing(conn, needle, words_only=words_only, fetch=_FETCH)
-    return None if terms is None or len(terms) > most else terms
+    """The vocabulary's tokens that contain `needle` (only plain words with `words_only`,
+    only those `keep` accepts); None when there are more than `most`."""
+    return search_vocab.containing(
+        conn, needle, words_only=words_only, fetch=_FETCH, most=most, keep=keep
+    )
 
 
 def _phrase(
@@ -174,13 +181,16 @@ def _phrase(
     """`chunks` in a row: the first the end of a token, the last the start of one. The
     tokens they may be are looked up; when the last may be too many, it is left to FTS5 as a
     prefix (which reads the doclists of every token starting so)."""
-    ends = _containing(conn, chunks[0], words_only=False, most=_FETCH)
+    # More than MAX_PHRASES of either and the phrases are not spelt out: no need to know them.
+    first, last = chunks[0], chunks[-1]
+    ends = _containing(
+        conn, first, words_only=False, most=MAX_PHRASES, keep=lambda t: t.endswith(first)
+    )
     if ends is None:
         return None
-    ends = [t for t in ends if t.endswith(chunks[0])]
-    starts = _containing(conn, chunks[-1], words_only=False, most=_FETCH)
-    if starts is not None:
-        starts = [t for t in starts if t.startswith(chunks[-1])]
+    starts = _containing(
+        conn, last, words_only=False, most=MAX_PHRASES, keep=lambda t: t.startswith(last)
+    )
     if not ends or starts == []:
         return _Resolved(never=True)
     middle = chunks[1:-1]
@@ -201,15 +211,15 @@ def _cjk_phrase(conn: sqlite3.Connection, columns: tuple[str, ...], chunk: str) 
     found = WORD_RE.findall(chunk)
     starts = [""]
     if not CJK_RE.fullmatch(found[0]):
-        matching = _containing(conn, found[0], words_only=True, most=_FETCH)
-        if matching is None:
+        head = found[0]
+        ending = _containing(
+            conn, head, words_only=True, most=MAX_PHRASES, keep=lambda t: t.endswith(head)
+        )
+        if ending is None:
             return None
-        starts = [t for t in matching if t.endswith(found[0])]
-        if not starts:
+        if not ending:
             return _Resolved(never=True)
-        if len(starts) > MAX_PHRASES:
-            return None
-        found = found[1:]
+        starts, found = ending, found[1:]
     star = " *" if found and not CJK_RE.fullmatch(found[-1]) else ""
     phrases = " OR ".join(quote(" ".join(filter(None, [start, *found]))) + star for start in starts)
     return _Resolved(_scoped(tuple(WORD_COLUMN[c] for c in columns), phrases))
