@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from mailyard.sandbox.capture.policy import Faults, SMTPPolicy
     from mailyard.sandbox.capture.provider_mail import (
         compose_message,
+        non_ascii_address,
         raw_addresses,
         rendered_template,
     )
@@ -262,6 +263,7 @@ _WHERE = {
     # the provider emulators (web.emulate)
     "compose_message": "capture.provider_mail",
     "composed_summary": "capture.provider_summary",
+    "non_ascii_address": "capture.provider_mail",
     "raw_addresses": "capture.provider_mail",
     "rendered_template": "capture.provider_mail",
     "RenderingFailureError": "capture.ses_templates",
@@ -409,6 +411,7 @@ __all__ = [
     "load_credentials",
     "message_part",
     "mimetree",
+    "non_ascii_address",
     "parse_template_data",
     "part_kinds",
     "provider_address",

@@ -55,20 +55,41 @@ def compose_message(
     """The message as bytes, with `Message-ID: <message_id>` and `Date` from `date` (Unix
     seconds); `headers_first` (e.g. `Feedback-ID`) go before the caller's headers.
     InvalidInputError names the field at fault."""
-    lines = [
-        _header("From", _people([parts.sender], "From")),
-        *([_header("To", _people(parts.to, "To"))] if parts.to else []),
-        *([_header("Cc", _people(parts.cc, "Cc"))] if parts.cc else []),
-        *([_header("Reply-To", _people(parts.reply_to, "ReplyTo"))] if parts.reply_to else []),
-        _header("Subject", _text_header("Subject", parts.subject)),
-        f"Date: {formatdate(date, usegmt=True)}",
-        f"Message-ID: <{_checked('Message-ID', message_id)}>",
-        "MIME-Version: 1.0",
-    ]
+    own = {
+        "from": _header("From", _people([parts.sender], "From")),
+        **({"to": _header("To", _people(parts.to, "To"))} if parts.to else {}),
+        **({"cc": _header("Cc", _people(parts.cc, "Cc"))} if parts.cc else {}),
+        **(
+            {"reply-to": _header("Reply-To", _people(parts.reply_to, "ReplyTo"))}
+            if parts.reply_to
+            else {}
+        ),
+        "subject": _header("Subject", _text_header("Subject", parts.subject)),
+        "date": f"Date: {formatdate(date, usegmt=True)}",
+        "message-id": f"Message-ID: <{_checked('Message-ID', message_id)}>",
+        "mime-version": "MIME-Version: 1.0",
+    }
+    added = []
     for name, value in (*headers_first, *parts.headers):
-        lines.append(_header(_name(name), _text_header(name, value)))
+        key = _name(name).lower()
+        line = _header(name, _text_header(name, value))
+        if key in PROVIDERS_OWN:
+            continue
+        if key in REPLACEABLE:
+            own[key] = line  # one From, one Subject: the caller's, where it gave one
+        else:
+            added.append(line)
     body = _body(parts)
-    return (CRLF.join(lines) + CRLF + body).encode("ascii")
+    return (CRLF.join([*own.values(), *added]) + CRLF + body).encode("ascii")
+
+
+# A caller's header that the message has once already (RFC 5322 3.6: From, Subject and the
+# rest at most once) replaces it, never doubles it; Message-ID and Date stay the provider's,
+# as SES documents ("overrides the header with its own value"), and the MIME structure is ours.
+REPLACEABLE = frozenset({"from", "to", "cc", "reply-to", "subject"})
+PROVIDERS_OWN = frozenset(
+    {"message-id", "date", "mime-version", "content-type", "content-transfer-encoding"}
+)
 
 
 def rendered_template(subject: str, text: str, html: str, *, date: float) -> str:
@@ -139,8 +160,33 @@ def _people(people: Iterable[tuple[str, str]], field: str) -> str:
         local, at, domain = address.rpartition("@")
         if not at or not local or not domain or " " in address:
             raise InvalidInputError(f"{address!r} is not an email address", field)
+        if not address.isascii():
+            raise InvalidInputError(non_ascii_address(address), field)
         out.append(formataddr((display, address), charset="utf-8") if display else address)
     return ", ".join(out)
+
+
+def non_ascii_address(address: str) -> str:
+    """Why `address` (holding a non-ASCII character) cannot be sent, as SES documents it: no
+    SMTPUTF8, so a 7-bit local part, and a domain in Punycode."""
+    local, _, domain = address.rpartition("@")
+    if not local.isascii():
+        return (
+            f"{address!r}: the local part of an email address (before the @) may only contain "
+            "7-bit ASCII characters (SMTPUTF8 is not supported)"
+        )
+    return (
+        f"{address!r}: a domain with non-ASCII characters must be written in Punycode "
+        f"({domain.encode('idna').decode('ascii') if _idna_ok(domain) else 'xn--...'})"
+    )
+
+
+def _idna_ok(domain: str) -> bool:
+    try:
+        domain.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 # -- bodies -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ Rendering Failure event); nothing is stored then.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from mailyard.sandbox import (
@@ -31,6 +32,7 @@ from mailyard.sandbox import (
     api_refusal,
     compose_message,
     composed_summary,
+    non_ascii_address,
     provider_address,
     scenario_for,
     ses_message_id,
@@ -88,6 +90,19 @@ def message_id_domain(region: str) -> str:
     return "email.amazonses.com" if region == "us-east-1" else f"{region}.amazonses.com"
 
 
+# The model's MessageTag: "ASCII letters (a-z, A-Z), numbers (0-9), underscores (_), or dashes
+# (-)", at most 256 characters, for the name and the value alike.
+_TAG = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _check_tag(part: str, text: str) -> None:
+    if not _TAG.fullmatch(text):
+        raise bad_request(
+            f"Invalid tag {part} {text[:300]!r}: a message tag's {part} may contain only ASCII "
+            "letters, numbers, underscores (_) and dashes (-), at most 256 characters."
+        )
+
+
 def not_verified(region: str, identities: list[str]) -> SESError:
     return message_rejected(
         "Email address is not verified. The following identities failed the check in region "
@@ -99,11 +114,16 @@ def _person(value: str, field_name: str) -> tuple[str, str]:
     name, address = split_address(value)
     if "@" not in address or address.startswith("@") or address.endswith("@"):
         raise bad_request(f"Missing final '@domain' in {field_name}: {value[:200]}")
+    if not address.isascii():
+        raise bad_request(f"{field_name}: {non_ascii_address(address)}")
     return name, address
 
 
 async def send(svc: Services, caller: Caller, out: Outgoing) -> str:
     """Check, build and store one message; its SES MessageId. `SESError` if SES would refuse."""
+    for name, value in out.tags:
+        _check_tag("name", name)
+        _check_tag("value", value)
     emulators = svc.emulators
     repo, mailbox = emulators.repo, caller.mailbox
     state = account(repo, mailbox)

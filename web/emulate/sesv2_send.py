@@ -175,6 +175,20 @@ async def send_email(request: Request) -> Response:
     return ok({"MessageId": await send(svc, caller, out)})
 
 
+def _merged_headers(default: dict[str, Any], entry: dict[str, Any], where: str) -> list[Any]:
+    """The template's headers with the entry's `ReplacementHeaders`: an entry's header takes
+    the place of the template's of the same name, and its others are added (the model's
+    BulkEmailEntry.ReplacementHeaders)."""
+    ours = member.items(entry, "ReplacementHeaders", where)
+    names = {str(h.get("Name", "")).lower() for h in ours if isinstance(h, dict)}
+    kept = [
+        h
+        for h in member.items(default, "Headers", "DefaultContent.Template.")
+        if not (isinstance(h, dict) and str(h.get("Name", "")).lower() in names)
+    ]
+    return [*kept, *ours]
+
+
 def _sender(sender: str | None) -> str:
     if not sender:
         raise bad_request("FromEmailAddress is required.")
@@ -205,7 +219,7 @@ async def send_bulk_email(request: Request) -> Response:
         own = member.text(replacement, "ReplacementTemplateData", where)
         data = own if own and own.strip() not in ("", "{}") else default_data
         tags = dict(default_tags) | dict(member.pairs(entry, "ReplacementTags", ("Name", "Value")))
-        template = {**default, "Headers": default.get("Headers") or entry.get("ReplacementHeaders")}
+        template = {**default, "Headers": _merged_headers(default, entry, where)}
         try:
             parts, name = _templated(
                 svc, caller.mailbox, template, data, "DefaultContent.Template."

@@ -176,3 +176,26 @@ def test_gets_with_a_json_body_are_accepted(api: httpx.Client, resend_key: str) 
     other_key = api.get(f"/emails/{sent['id']}", headers=bearer("re_someone_else"))
     assert other_key.status_code == 404  # another key, another mailbox
     assert json.loads(got.text)["text"] == "t"
+
+
+def test_a_header_given_twice_is_written_once_and_a_non_ascii_address_is_refused_in_words(
+    resend_sdk: Any, server: InProcessServer, resend_key: str
+) -> None:
+    resend_sdk.Emails.send(
+        {
+            "from": "a@example.com",
+            "to": "r@example.com",
+            "subject": "orig",
+            "text": "x",
+            "headers": {"Subject": "override", "From": "Team <team@example.com>"},
+        }
+    )
+    _, raw = last_message(server, mailbox_of(server, resend_key))
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    assert parsed.get_all("Subject") == ["override"]
+    assert parsed.get_all("From") == ["Team <team@example.com>"]
+    with pytest.raises(resend_sdk.exceptions.ResendError) as refused:
+        resend_sdk.Emails.send(
+            {"from": "a@example.com", "to": "jürgen@example.com", "subject": "s", "text": "x"}
+        )
+    assert "codec" not in str(refused.value) and "7-bit ASCII" in str(refused.value)

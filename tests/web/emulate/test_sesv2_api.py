@@ -454,3 +454,92 @@ def test_raw_attachment_bytes_survive(sesv2: Any, server: InProcessServer, akid:
     attachment = next(p for p in parsed.walk() if p.get_filename() == "bin.dat")
     assert attachment.get_payload(decode=True) == payload
     assert base64.b64encode(payload)  # the blob went through JSON as base64
+
+
+def test_a_callers_header_replaces_the_messages_own_never_doubles_it(
+    sesv2: Any, server: InProcessServer, akid: str
+) -> None:
+    sent = sesv2.send_email(
+        FromEmailAddress="a@example.com",
+        Destination={"ToAddresses": ["r@example.com"]},
+        Content={
+            **simple(),
+            "Simple": {
+                **simple()["Simple"],
+                "Headers": [
+                    {"Name": "Subject", "Value": "other"},
+                    {"Name": "From", "Value": "Team <team@example.com>"},
+                    {"Name": "Message-ID", "Value": "<mine@app>"},
+                    {"Name": "Date", "Value": "Mon, 01 Jan 2001 00:00:00 +0000"},
+                    {"Name": "X-Flow", "Value": "login"},
+                ],
+            },
+        },
+    )
+    _, raw = last_message(server, akid)
+    head = raw.split(b"\r\n\r\n", 1)[0].decode()
+    names = [line.split(":", 1)[0].lower() for line in head.split("\r\n") if ":" in line]
+    for once in ("from", "subject", "date", "message-id"):
+        assert names.count(once) == 1, head  # RFC 5322 3.6: at most once
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == "other" and parsed["From"] == "Team <team@example.com>"
+    assert parsed["X-Flow"] == "login"
+    # SES "overrides the header with its own value": Message-ID and Date stay SES's.
+    assert parsed["Message-ID"] == f"<{sent['MessageId']}@email.amazonses.com>"
+    assert "2001" not in parsed["Date"]
+
+
+def test_a_bulk_entrys_headers_replace_the_templates_of_the_same_name(
+    sesv2: Any, server: InProcessServer, akid: str
+) -> None:
+    sesv2.create_email_template(TemplateName="rp", TemplateContent={"Subject": "s", "Text": "t"})
+    sesv2.send_bulk_email(
+        FromEmailAddress="a@example.com",
+        DefaultContent={
+            "Template": {
+                "TemplateName": "rp",
+                "TemplateData": "{}",
+                "Headers": [{"Name": "X-A", "Value": "default"}, {"Name": "X-B", "Value": "b"}],
+            }
+        },
+        BulkEmailEntries=[
+            {
+                "Destination": {"ToAddresses": ["one@example.com"]},
+                "ReplacementHeaders": [
+                    {"Name": "x-a", "Value": "entry"},
+                    {"Name": "X-C", "Value": "c"},
+                ],
+            }
+        ],
+    )
+    _, raw = last_message(server, akid)
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    assert parsed.get_all("X-A") == ["entry"]
+    assert parsed["X-B"] == "b" and parsed["X-C"] == "c"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("fl ow!", "login"), ("flow", "lo:gin"), ("x" * 257, "v")]
+)
+def test_a_message_tag_outside_the_models_characters_is_a_bad_request(
+    sesv2: Any, name: str, value: str
+) -> None:
+    with pytest.raises(sesv2.exceptions.BadRequestException) as refused:
+        sesv2.send_email(
+            FromEmailAddress="a@example.com",
+            Destination={"ToAddresses": ["r@example.com"]},
+            Content=simple(),
+            EmailTags=[{"Name": name, "Value": value}],
+        )
+    assert "tag" in str(refused.value) and "underscores" in str(refused.value)
+
+
+def test_a_non_ascii_address_is_refused_in_words_not_a_codec_error(sesv2: Any) -> None:
+    with pytest.raises(sesv2.exceptions.BadRequestException) as refused:
+        sesv2.send_email(
+            FromEmailAddress="a@example.com",
+            Destination={"ToAddresses": ["jürgen@example.com"]},
+            Content=simple(),
+        )
+    assert "codec" not in str(refused.value)
+    assert "jürgen@example.com" in str(refused.value)
