@@ -176,16 +176,16 @@ async def send(svc: Services, caller: Caller, out: Outgoing) -> str:
         )
         if refused is not None:
             raise _throttled(refused)
-    limits = emulators.ses_limits
-    if limits.rate or limits.daily:
-        counted = sum(
-            1 for r in recipients if (p := provider_address(r)) is None or p.provider != "ses"
-        )
-        answer = svc.throttle.acquire(
-            "ses:" + mailbox, limits, rate_cost=len(recipients), quota_cost=counted
-        )
-        if isinstance(answer, Throttled):
-            raise _throttled(answer)
+    # Charged with no limits set too: the count is GetAccount's and GetSendQuota's
+    # SentLast24Hours, which an app may read (unlimited, nothing is ever refused).
+    counted = sum(
+        1 for r in recipients if (p := provider_address(r)) is None or p.provider != "ses"
+    )
+    answer = svc.throttle.acquire(
+        "ses:" + mailbox, emulators.ses_limits, rate_cost=len(recipients), quota_cost=counted
+    )
+    if isinstance(answer, Throttled):
+        raise _throttled(answer)
     now = svc.clock.now()
     message_id = ses_message_id(now, emulators.rng, region_prefix(caller.region))
     if out.not_sent:

@@ -543,3 +543,13 @@ def test_a_non_ascii_address_is_refused_in_words_not_a_codec_error(sesv2: Any) -
         )
     assert "codec" not in str(refused.value)
     assert "jürgen@example.com" in str(refused.value)
+
+
+def test_sent_last_24_hours_counts_sends_with_no_limits_set(sesv2: Any, ses: Any) -> None:
+    for to in (["a@example.com", "b@example.com"], ["success@simulator.amazonses.com"]):
+        sesv2.send_email(
+            FromEmailAddress="app@example.com", Destination={"ToAddresses": to}, Content=simple()
+        )
+    # Two recipients count two; the mailbox simulator does not count (SES: A6).
+    assert sesv2.get_account()["SendQuota"]["SentLast24Hours"] == 2.0
+    assert ses.get_send_quota()["SentLast24Hours"] == 2.0
