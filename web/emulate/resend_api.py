@@ -137,7 +137,9 @@ async def _deliver(svc: Services, sender: Sender, email: Email, operation: str) 
         "reply_to": list(email.reply_to),
         "tags": [list(t) for t in email.tags],
         "headers": [list(h) for h in email.headers],
-        "scheduled_at": email.scheduled_text,
+        # The time it resolved to, as Resend writes its times (it was sent as ISO 8601 or as
+        # words: "in 1 hour"), so GET /emails/{id} shows when, not what was asked.
+        "scheduled_at": iso(email.scheduled_at) if email.scheduled_at else None,
         "has_text": bool(email.parts.text),
         "has_html": bool(email.parts.html),
         "source_ip": sender.client_addr.rpartition(":")[0] or None,
@@ -318,7 +320,7 @@ async def _scheduled_change(request: Request, cancel: bool) -> Response:
         if not isinstance(text, str) or not text:
             raise ResendError(422, "missing_required_field", "Missing `scheduled_at` field.")
         due = scheduled_time(text, svc.clock.now())
-        email = {**held.email, "scheduled_at": text}
+        email = {**held.email, "scheduled_at": iso(due)}
         changed = await repo.set_state(
             email_id, "scheduled", due=due, email=email, raw=redated(held.raw, due)
         )

@@ -44,7 +44,6 @@ class Email:
     tags: tuple[tuple[str, str], ...]
     headers: tuple[tuple[str, str], ...]
     scheduled_at: float | None
-    scheduled_text: str | None
 
     @property
     def recipients(self) -> tuple[str, ...]:
@@ -234,5 +233,4 @@ def check(body: Any, now: float, *, batch: bool = False) -> Email:
         tags=_tags(body),
         headers=headers,
         scheduled_at=scheduled_time(scheduled_text, now) if scheduled_text else None,
-        scheduled_text=scheduled_text,
     )

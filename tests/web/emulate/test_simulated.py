@@ -88,10 +88,17 @@ def test_scheduled_send_waits_for_the_clock(
         }
     )
     got = resend_sdk.Emails.get(sent["id"])
-    assert got["last_event"] == "scheduled" and got["scheduled_at"]
+    assert got["last_event"] == "scheduled"
+    # When it goes, written as Resend writes its times (`created_at`), not echoed as sent.
+    assert got["scheduled_at"].startswith(soon.strftime("%Y-%m-%d %H:%M:%S."))
+    assert got["scheduled_at"].endswith("+00")
     assert store.messages.totals(mailbox)[0] == 0  # not in the inbox before its time
     later = resend_sdk.Emails.update({"id": sent["id"], "scheduled_at": "in 2 hours"})
     assert later["id"] == sent["id"]
+    moved = datetime.fromtimestamp(server.services.clock.now() + 7200, UTC)  # type: ignore[union-attr]
+    assert resend_sdk.Emails.get(sent["id"])["scheduled_at"].startswith(
+        moved.strftime("%Y-%m-%d %H:%M")
+    )
     advance(api, 3700)
     server.call(server.services.emulators.scheduler.idle)  # type: ignore[union-attr]
     assert store.messages.totals(mailbox)[0] == 0  # moved to two hours
