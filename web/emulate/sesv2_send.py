@@ -68,7 +68,15 @@ def _attachments(body: dict[str, Any], where: str) -> tuple[Attachment, ...]:
         label = f"{where}Attachments[{index}]."
         if not isinstance(item, dict):
             raise bad_request(f"{label[:-1]} must be an object.")
-        inline = member.text(item, "ContentDisposition", label) == "INLINE"
+        disposition = member.text(item, "ContentDisposition", label) or "ATTACHMENT"
+        if disposition not in ("ATTACHMENT", "INLINE"):
+            raise bad_request(f"{label}ContentDisposition must be ATTACHMENT or INLINE.")
+        encoding = member.text(item, "ContentTransferEncoding", label) or "BASE64"
+        if encoding not in ("BASE64", "QUOTED_PRINTABLE", "SEVEN_BIT"):
+            raise bad_request(
+                f"{label}ContentTransferEncoding must be BASE64, QUOTED_PRINTABLE or SEVEN_BIT."
+            )
+        inline = disposition == "INLINE"
         found.append(
             Attachment(
                 filename=member.required_text(item, "FileName", label),

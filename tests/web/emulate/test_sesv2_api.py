@@ -553,3 +553,21 @@ def test_sent_last_24_hours_counts_sends_with_no_limits_set(sesv2: Any, ses: Any
     # Two recipients count two; the mailbox simulator does not count (SES: A6).
     assert sesv2.get_account()["SendQuota"]["SentLast24Hours"] == 2.0
     assert ses.get_send_quota()["SentLast24Hours"] == 2.0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("ContentDisposition", "BOGUS"), ("ContentTransferEncoding", "UUENCODE")]
+)
+def test_an_attachment_enum_outside_the_model_is_a_bad_request(
+    sesv2: Any, field: str, value: str
+) -> None:
+    attachment = {"FileName": "a.txt", "RawContent": b"hi", field: value}
+    content = {"Simple": {**simple()["Simple"], "Attachments": [attachment]}}
+    # boto3 checks enums only when asked to; the service must refuse them itself.
+    with pytest.raises(sesv2.exceptions.BadRequestException) as refused:
+        sesv2.send_email(
+            FromEmailAddress="a@example.com",
+            Destination={"ToAddresses": ["r@example.com"]},
+            Content=content,
+        )
+    assert f"Attachments[0].{field}" in str(refused.value)
