@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import resource
 import signal
 import socket
+import threading
+import time
 from types import FrameType
 from typing import Any, cast
 
@@ -139,6 +142,8 @@ def _serve(settings: Settings, smtp_sock: socket.socket, http_sock: socket.socke
     )
     server = _Server(config)
     holder.append(server)
+    if settings.exit_with_parent:
+        _watch_parent(os.getppid())
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again; a stop we
     # asked for is a normal exit, so both end here as KeyboardInterrupt and exit 0.
     previous = signal.signal(signal.SIGTERM, _interrupt)
@@ -150,6 +155,22 @@ def _serve(settings: Settings, smtp_sock: socket.socket, http_sock: socket.socke
         signal.signal(signal.SIGTERM, previous)
     if not server.started:
         raise SystemExit(1)
+
+
+def _watch_parent(parent: int, every: float = 0.5) -> None:
+    """SIGTERM ourselves (a graceful stop) once `parent` is gone: an orphan is adopted by
+    another process, so the parent id changes. A thread, so a busy loop cannot delay it."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        logging.getLogger("mailyard").warning(
+            "the process that started mailyard (pid %d) has exited: stopping (--exit-with-parent)",
+            parent,
+        )
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="mailyard-parent-watch", daemon=True).start()
 
 
 def _websocket_protocol(*args: Any, **kwargs: Any) -> asyncio.Protocol:

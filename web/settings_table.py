@@ -399,6 +399,12 @@ class Settings:
         choices=("kv", "json"),
         commands=BOTH,
     )
+    exit_with_parent: bool = setting(
+        False,
+        "Stop when the process that started this one exits, however it ended (a test harness "
+        "killed by a CI timeout leaves no server behind; the pytest plugin sets it).",
+        parse=parse_bool,
+    )
     # -- delivery (the mailer: email-test, the preview gallery, `mailyard send`) ------------------
     delivery: str = setting(
         "sandbox",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -56,6 +58,47 @@ def test_serves_on_asyncios_loop_even_where_uvloop_is_installed(tmp_path: Path) 
     finally:
         assert srv.stop(signal.SIGTERM) == 0
     assert "uvloop" not in srv.output()
+
+
+def test_a_server_started_by_the_harness_stops_when_its_parent_is_killed(tmp_path: Path) -> None:
+    """A CI timeout kills pytest with SIGTERM or SIGKILL; the server its plugin started must
+    not live on, adopted by init, holding its ports (found by a CI user's audit)."""
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from pathlib import Path\n"
+            "from mailyard.web.testing.harness import ServerProcess\n"
+            "server = ServerProcess.start(Path(sys.argv[1]))\n"
+            "print(server.process.pid, flush=True)\n"
+            "time.sleep(600)\n",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    with parent.stdout:
+        server_pid = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    while _alive(server_pid):
+        assert time.monotonic() < deadline, "the server outlived its killed parent"
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by init) counts as gone.
+    with contextlib.suppress(OSError):
+        if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z"):
+            return False
+    return True
 
 
 def test_sigterm_shuts_down_cleanly(tmp_path: Path) -> None:

@@ -61,6 +61,7 @@ class ServerProcess:
             "0",
             "--db",
             str(db),
+            "--exit-with-parent",  # a killed test run leaves no server behind
             *args,
         ]
         with log.open("wb") as out:
