@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from starlette.requests import Request
 
 from mailyard.web.errors import RequestError
+from mailyard.web.middleware.guard import same_site_or_direct
 
 MAX_JSON_BODY = 1024 * 1024
 
@@ -116,12 +117,16 @@ async def read_json_or_none(
     request: Request, *, required: bool = True, limit: int = MAX_JSON_BODY
 ) -> dict[str, Any] | None:
     """The request's JSON object, or None when there is no body at all."""
-    raw = await _capped_body(request, limit)
+    return _json_body(request, await _capped_body(request, limit), required=required)
+
+
+def _json_body(request: Request, raw: bytes, *, required: bool) -> dict[str, Any] | None:
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
     if (
         raw.strip()
         and content_type not in ("application/json", "")
         and not content_type.endswith("+json")
+        and not _direct_json(request, raw)
     ):
         # A browser form or text/plain POST is a CORS "simple request": refusing it keeps
         # other sites from driving the API without a preflight.
@@ -143,13 +148,24 @@ async def read_json_or_none(
     return value
 
 
+def _direct_json(request: Request, raw: bytes) -> bool:
+    """A JSON object from a direct client under another content type, read as JSON as Mailpit
+    reads every body (`curl -d '{...}'` sends it as a form). Never a browser's: it sends an
+    Origin with every write (and Sec-Fetch-Site), and for those the 415 above stands."""
+    return (
+        raw.lstrip()[:1] == b"{"
+        and "origin" not in request.headers
+        and same_site_or_direct(request.headers)
+    )
+
+
 # A \uD800-\uDFFF escape: JSON allows it alone, but no text store can keep a lone surrogate.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-async def _form_pairs(request: Request) -> list[tuple[str, str]]:
+def _form_pairs(raw: bytes) -> list[tuple[str, str]]:
     try:
-        return parse_qsl((await _capped_body(request)).decode("utf-8"), keep_blank_values=True)
+        return parse_qsl(raw.decode("utf-8"), keep_blank_values=True)
     except UnicodeDecodeError:
         raise RequestError(400, "the form is not UTF-8", "body") from None
 
@@ -165,10 +181,11 @@ _FORM_BOOLEANS = {"true": True, "false": False}
 async def read_form_or_json(request: Request) -> dict[str, Any]:
     """A required JSON object, or a form as Mailpit's Python client sends one (`ids=a&ids=b&
     Read=true`): `ids` (any case, repeated) is a list, `Read` is `true` or `false`."""
-    if not _is_form(request):
-        return await read_json(request)
+    raw = await _capped_body(request)
+    if not _is_form(request) or _direct_json(request, raw):
+        return _json_body(request, raw, required=True) or {}
     values: dict[str, Any] = {}
-    for key, value in await _form_pairs(request):
+    for key, value in _form_pairs(raw):
         if key.lower() == "ids":
             values.setdefault("ids", []).append(value)
         elif key in values:
@@ -183,15 +200,16 @@ async def read_form_or_json(request: Request) -> dict[str, Any]:
 async def read_ids(request: Request) -> list[str] | None:
     """`IDs` from a JSON body, or from a form (`IDs=a&IDs=b`, as Mailpit's Python client sends
     a DELETE): None when there is no body at all, which Mailpit documents as "all"."""
-    if _is_form(request):
-        pairs = await _form_pairs(request)
+    raw = await _capped_body(request)
+    if _is_form(request) and not _direct_json(request, raw):
+        pairs = _form_pairs(raw)
         unknown = sorted({k for k, _ in pairs if k.lower() != "ids"})
         if unknown:
             raise RequestError(
                 400, f"unknown field {unknown[0]!r}; this route takes IDs", unknown[0]
             )
         return [v for _, v in pairs if v] if pairs else None
-    body = await read_json_or_none(request, required=False)
+    body = _json_body(request, raw, required=False)
     if body is None:
         return None
     fields = known_fields(body, "IDs")

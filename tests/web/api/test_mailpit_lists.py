@@ -146,3 +146,47 @@ def test_a_rename_of_case_only_works_and_delete_is_case_insensitive(
     assert messages(api, mailbox)[0]["Tags"] == [f"CASE-{mailbox}"]
     assert api.delete(f"/api/v1/tags/case-{mailbox}").text == "ok"
     assert messages(api, mailbox)[0]["Tags"] == []
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain"])
+def test_a_json_body_under_another_content_type_is_read_as_json_like_mailpit(
+    server: Server, api: httpx.Client, mailbox: str, content_type: str
+) -> None:
+    # `curl -X PUT $URL/api/v1/messages -d '{"IDs": [...]}'` sends a form content type;
+    # Mailpit decodes every body as JSON, and so do shell CI helpers' expectations.
+    for subject in ("a", "b"):
+        send(server, make_message(subject=subject), mailbox)
+    ids = {str(m["Subject"]): str(m["ID"]) for m in messages(api, mailbox)}
+    plain = {"content-type": content_type}
+    marked = api.put(
+        "/api/v1/messages", content=f'{{"IDs":["{ids["a"]}"],"Read":true}}', headers=plain
+    )
+    assert marked.status_code == 200, marked.text
+    tagged = api.put(
+        "/api/v1/tags", content=f'{{"IDs":["{ids["b"]}"],"Tags":["x"]}}', headers=plain
+    )
+    assert tagged.status_code == 200, tagged.text
+    assert {m["Subject"]: (m["Read"], m["Tags"]) for m in messages(api, mailbox)} == {
+        "a": (True, []),
+        "b": (False, ["x"]),
+    }
+    gone = api.request(
+        "DELETE", "/api/v1/messages", content=f'{{"IDs":["{ids["a"]}"]}}', headers=plain
+    )
+    assert gone.status_code == 200 and [m["Subject"] for m in messages(api, mailbox)] == ["b"]
+
+
+def test_a_browsers_json_under_another_content_type_is_still_refused(
+    server: Server, api: httpx.Client, mailbox: str
+) -> None:
+    # A browser sends Origin with every write: a text/plain body from a page is a CORS simple
+    # request (no preflight), so it stays refused even from this server's own origin.
+    send(server, make_message(subject="a"), mailbox)
+    (message,) = messages(api, mailbox)
+    refused = api.put(
+        "/api/v1/messages",
+        content=f'{{"IDs":["{message["ID"]}"],"Read":true}}',
+        headers={"content-type": "text/plain", "origin": str(api.base_url).rstrip("/")},
+    )
+    assert refused.status_code == 415
+    assert messages(api, mailbox)[0]["Read"] is False
