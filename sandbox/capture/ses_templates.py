@@ -15,8 +15,9 @@ What SES does differently from handlebars.js, and so what this module does:
   present in the rendering data." — for `SendEmail` SES accepts the call and publishes a
   Rendering Failure event with that `errorMessage` (mailyard accepts it and sends nothing, but
   records no event yet: an event is kept with a stored message, and there is none);
-  `TestRenderEmailTemplate` answers it as an error. A missing value in `{{#if x}}`/`{{#each x}}` is just false (the guide's own example
-  sends data without `subscription` to a template that tests `{{#if subscription}}`).
+  `TestRenderEmailTemplate` answers it as an error. A missing value in `{{#if x}}`/`{{#each x}}`
+  is just false (the guide's own example sends data without `subscription` to a template that
+  tests `{{#if subscription}}`).
 - `SendBulkEmail`'s default data is a whole-object fallback, not a per-key merge: it is used
   only when an entry's replacement data is absent or `{}` (`bulk_template_data`).
 
