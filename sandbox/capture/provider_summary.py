@@ -30,7 +30,7 @@ from mailyard.sandbox.mail.summary import (
     MAX_SEARCH_BODY,
     Address,
     Summary,
-    html_to_text,
+    body_texts,
     make_snippet,
     plus_tags,
 )
@@ -65,7 +65,7 @@ def composed_summary(
     cc = tuple(Address(name, address) for name, address in parts.cc)
     listed = {a.address.lower() for a in (*to, *cc)}
     bcc = tuple(Address("", r) for r in rcpt_to if r.lower() not in listed)
-    body = text if text.strip() else html_to_text(html)
+    body, searched = body_texts(text, html)
     tags = plus_tags([a.address for a in (*to, *cc)] + list(rcpt_to))
     return Summary(
         sender=Address(*parts.sender),
@@ -80,7 +80,7 @@ def composed_summary(
         date=datetime.fromtimestamp(int(date), UTC).isoformat(),
         attachments=0,
         tags=tuple(dict.fromkeys(tags)),
-        body_text=body[:MAX_SEARCH_BODY],
+        body_text=searched[:MAX_SEARCH_BODY],
     )
 
 

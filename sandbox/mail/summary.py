@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from html import unescape
 
 from mailyard.sandbox.mail import mimetree
 from mailyard.sandbox.mail.addresses import MAX_ADDRESSES, Address, parse_addresses
@@ -101,7 +102,7 @@ def _summarize(raw: bytes, rcpt_to: list[str], extra_tags: tuple[str, ...]) -> S
     # Recipients in the envelope but in no header were Bcc'd: show them as Bcc, like Mailpit.
     bcc += tuple(Address("", r) for r in rcpt_to if r.lower() not in listed)
     subject = decode_words(root.header("Subject")[:MAX_SUBJECT])
-    body = found.text if found.text.strip() else html_to_text(found.html)
+    body, searched = body_texts(found.text, found.html)
     tags = list(extra_tags)
     tags += header_tags(root.header("X-Tags")[:MAX_SUBJECT])
     tags += plus_tags([a.address for a in (*to, *cc)] + rcpt_to)
@@ -117,7 +118,7 @@ def _summarize(raw: bytes, rcpt_to: list[str], extra_tags: tuple[str, ...]) -> S
         date=_date(root.header("Date")[:MAX_DATE]),
         attachments=counted.attachments,
         tags=tuple(dict.fromkeys(tags)),
-        body_text=body[:MAX_SEARCH_BODY],
+        body_text=searched[:MAX_SEARCH_BODY],
         parse_error="; ".join(notes) or None,
         notes=tuple(notes),
         inlines=counted.inlines,
@@ -151,6 +152,26 @@ def _raw_body(raw: bytes) -> str:
             start = at + len(sep)
             return raw[start : start + MAX_SEARCH_BODY].decode("utf-8", errors="replace")
     return ""
+
+
+def body_texts(text: str, html: str) -> tuple[str, str]:
+    """What the list shows of a message's bodies (its snippet) and what search reads, as Mailpit
+    makes them (createSearchText, CreateSnippet): with an HTML part, its visible text — and for
+    search its links too, the `http` hrefs appended as html2text's includeLinks does, so a reset
+    URL's host or path finds its mail — and the text part is not read; else the text part."""
+    if not html.strip():
+        return text, text
+    shown = html_to_text(html)
+    links = [unescape(m.group(1) or m.group(2) or m.group(3)) for m in _HREF.finditer(html)]
+    return shown, " ".join([shown, *links[:MAX_LINKS]])
+
+
+# `href=` with an http(s) value, quoted either way or bare: a literal start, negated classes,
+# no nesting, so linear in the HTML.
+_HREF = re.compile(
+    r"""\bhref\s*=\s*(?:"(https?:[^"]*)"|'(https?:[^']*)'|(https?:[^\s"'>]+))""", re.IGNORECASE
+)
+MAX_LINKS = 1000
 
 
 def make_snippet(text: str) -> str:

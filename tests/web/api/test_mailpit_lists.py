@@ -190,3 +190,25 @@ def test_a_browsers_json_under_another_content_type_is_still_refused(
     )
     assert refused.status_code == 415
     assert messages(api, mailbox)[0]["Read"] is False
+
+
+def test_search_and_snippet_read_the_html_part_and_its_links_like_mailpit(
+    server: Server, api: httpx.Client, mailbox: str
+) -> None:
+    # Mailpit's createSearchText: with an HTML part, its text and its http links (includeLinks),
+    # not the text part; CreateSnippet: from the HTML too.
+    msg = make_message(subject="alt")
+    msg.set_content("textonlyword")
+    msg.add_alternative(
+        "<p>htmlonlyword <a href='https://hrefonly.example/reset?token=a&amp;b=1'>click</a></p>",
+        subtype="html",
+    )
+    send(server, msg, mailbox)
+
+    def found(query: str) -> int:
+        params = {"mailbox": mailbox, "query": query}
+        return int(api.get("/api/v1/search", params=params).json()["messages_count"])
+
+    assert [found(q) for q in ("htmlonlyword", "hrefonly", "click", "token=a&b=1")] == [1] * 4
+    assert found("textonlyword") == 0
+    assert messages(api, mailbox)[0]["Snippet"] == "htmlonlyword click"
