@@ -124,7 +124,7 @@ class Settings:
         64 * 1024 * 1024,
         "Largest the database's write-ahead log (the -wal file) may grow (e.g. 64M, at least "
         "1M): past an eighth of it the log is folded back into the database, and at the limit "
-        "writes wait for that. A quarter of it is kept free on the disk, so that deletes still "
+        "writes wait for that. As much again is kept free on the disk, so that deletes still "
         "work when the disk is full.",
         parse=size_at_least(1024 * 1024),
         kind="size",

@@ -25,9 +25,10 @@ So, with `limit` the bound (`--wal-limit`):
 - one transaction larger than the room left (a message near the size cap) passes the bound by
   its own size: a commit is never split.
 
-The disk's reserve (`space.Space`, `limit / 4`) is sized from the same limit: once the disk is
-full, a checkpoint must still copy the WAL's new pages into the database (at most `limit / 8`
-and a commit) before the WAL can start over, and deletes need room for theirs. While the disk is
+The disk's reserve (`space.Space`, `limit`) is sized from the same limit: once the disk is
+full, a checkpoint must still copy the WAL's new pages into the database before the WAL can
+start over (`limit / 8` and a commit when this thread keeps up, up to `limit` when it lags on a
+loaded machine), and deletes need room for theirs. While the disk is
 full this thread checks for room each tick, so ingest resumes by itself.
 """
 
@@ -88,8 +89,11 @@ class Checkpointer:
 
     @staticmethod
     def reserve(limit: int) -> int:
-        """Bytes kept free on the disk for a full disk's checkpoint and deletes."""
-        return limit // 4
+        """Bytes kept free on the disk for a full disk's checkpoint and deletes: the limit
+        itself, since a checkpoint may have to copy that much new WAL into the database (a
+        quarter of it deadlocked a loaded machine: the WAL past `restart_at` when the disk
+        filled, the checkpoint unable to grow the file, the writer waiting for it)."""
+        return limit
 
     # -- the writer's Keeper (called on the event loop) ---------------------------------------
 
