@@ -175,18 +175,13 @@ def non_ascii_address(address: str) -> str:
             f"{address!r}: the local part of an email address (before the @) may only contain "
             "7-bit ASCII characters (SMTPUTF8 is not supported)"
         )
-    return (
-        f"{address!r}: a domain with non-ASCII characters must be written in Punycode "
-        f"({domain.encode('idna').decode('ascii') if _idna_ok(domain) else 'xn--...'})"
-    )
-
-
-def _idna_ok(domain: str) -> bool:
     try:
-        domain.encode("idna")
-    except UnicodeError:
-        return False
-    return True
+        punycode = domain.encode("idna").decode("ascii")
+    except UnicodeError:  # not a valid internationalised name either
+        punycode = "xn--..."
+    return (
+        f"{address!r}: a domain with non-ASCII characters must be written in Punycode ({punycode})"
+    )
 
 
 # -- bodies -------------------------------------------------------------------------------------
